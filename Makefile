@@ -1,0 +1,25 @@
+# Developer targets; CI runs exactly `make test` (see .ci/run).
+.PHONY: help setup run test lint bench screenshots package
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+setup:  ## install system libraries and the venv (with test extras)
+	bash scripts/setup.sh test
+
+run: setup  ## install, then launch the app
+	.venv/bin/python -m vidgen_desktop
+
+test: setup  ## install, then lint and run the whole test suite offscreen
+	.venv/bin/ruff check .
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+lint:  ## ruff
+	.venv/bin/ruff check .
+
+bench: setup  ## run the benchmarks and print their numbers
+	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py
+
+screenshots: setup  ## grab PNGs of every stage into screenshots/
+	QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py screenshots

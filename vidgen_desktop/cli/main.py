@@ -1,0 +1,59 @@
+"""`vidgen`: the headless face of the app. Each stage is a subcommand sharing the GUI's core.
+
+Exit codes: 0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model missing,
+6 unusable model output, 7 disk trouble, 130 cancelled (Ctrl+C), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from vidgen_desktop import __version__
+from vidgen_desktop.core.errors import VidGenError
+from vidgen_desktop.log import setup_logging
+from vidgen_desktop.paths import user_paths
+
+#: modules that each define `register(subparsers)`; the function they set as `func` runs the command
+COMMAND_MODULES = [
+    "vidgen_desktop.cli.script_cmd",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vidgen", description="VidGen Desktop, headless.")
+    parser.add_argument("--version", action="version", version=f"vidgen {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    paths = user_paths().ensure()
+    setup_logging(paths.log_file, level=logging.DEBUG if args.verbose else logging.INFO,
+                  console=args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except VidGenError as exc:
+        print(f"error: {exc.user_text()}", file=sys.stderr)
+        if exc.detail and args.verbose:
+            print(exc.detail, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""User settings: one versioned JSON file in the per-user config dir, written atomically.
+
+The GUI and the CLI read the same file; environment variables and CLI flags override it per run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vidgen_desktop.core.atomic import write_text_atomic
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+DEFAULT_COMFYUI_URL = "http://127.0.0.1:8188"
+SUGGESTED_MODEL = "qwen3:4b"
+
+
+class LlmSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    model: str = ""
+    num_ctx: int = Field(default=4096, ge=512, le=262144)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    num_predict: int = Field(default=1024, ge=16, le=32768)
+    seed: int | None = None
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    schema_version: int = 1
+    ollama_url: str = DEFAULT_OLLAMA_URL
+    comfyui_url: str = DEFAULT_COMFYUI_URL
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    #: free GPU memory between Ollama and ComfyUI (off for users with big cards)
+    gpu_handoff: bool = True
+    #: per stage: path of the workflow file the user picked ("" = the shipped default)
+    workflows: dict[str, str] = Field(default_factory=dict)
+    #: last project folder opened
+    last_project: str = ""
+    #: stage-specific remembered values (sizes, steps, ...), keyed "stage.name"
+    stage_values: dict[str, object] = Field(default_factory=dict)
+    #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core
+    window_geometry: str = ""
+    window_state: str = ""
+
+    def effective_ollama_url(self) -> str:
+        env = os.environ.get("OLLAMA_HOST", "").strip()
+        return _normalise_ollama_host(env) if env else self.ollama_url
+
+
+def _normalise_ollama_host(value: str) -> str:
+    # Same rules as the official client: no scheme → http, no port → 11434.
+    value = value.strip()
+    if "://" not in value:
+        value = "http://" + value
+    scheme, rest = value.split("://", 1)
+    hostport = rest.split("/", 1)[0]
+    if ":" not in hostport.rsplit("]", 1)[-1]:
+        hostport += ":11434"
+    return f"{scheme}://{hostport}"
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        log.warning("cannot read settings %s: %s", path, exc)
+        return Settings()
+    try:
+        return Settings.model_validate(json.loads(raw))
+    except (ValueError, ValidationError) as exc:
+        # Keep the broken file for the user to inspect; start from defaults.
+        backup = path.with_suffix(".broken.json")
+        log.warning("settings file %s is invalid (%s); moved to %s", path, exc, backup)
+        try:
+            path.replace(backup)
+        except OSError:
+            pass
+        return Settings()
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    write_text_atomic(path, settings.model_dump_json(indent=2))

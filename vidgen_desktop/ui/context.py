@@ -1,0 +1,80 @@
+"""Shared GUI-thread state: settings, the open project and the scene, with change signals.
+
+Panels read from here and call its methods; nothing in it blocks (disk writes go to a
+BackgroundWriter).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from vidgen_desktop.core.atomic import BackgroundWriter
+from vidgen_desktop.core.project import Project
+from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.paths import UserPaths
+
+log = logging.getLogger(__name__)
+
+
+class AppContext(QObject):
+    scene_changed = Signal(object)  # Scene | None
+    project_changed = Signal(object)  # Project
+    takes_changed = Signal(str)  # stage key
+    settings_changed = Signal()
+    #: a background write failed (e.g. disk full): (path, message)
+    storage_error = Signal(str, str)
+    #: a panel's stage state changed (the stepper re-reads every panel)
+    stages_changed = Signal()
+
+    def __init__(self, paths: UserPaths, settings: Settings, project: Project | None = None) -> None:
+        super().__init__()
+        self.paths = paths
+        self.settings = settings
+        self.writer = BackgroundWriter(on_error=self._on_write_error)
+        self.project: Project | None = None
+        if project is not None:
+            self.set_project(project)
+
+    # -- project ---------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        project.writer = self.writer
+        self.project = project
+        self.settings.last_project = str(project.root)
+        self.save_settings()
+        self.project_changed.emit(project)
+        self.scene_changed.emit(project.data.scene)
+
+    @property
+    def scene(self) -> Scene | None:
+        return self.project.data.scene if self.project else None
+
+    def set_scene(self, scene: Scene | None, raw_reply: str | None = None, topic: str | None = None) -> None:
+        if self.project is None:
+            return
+        self.project.set_scene(scene, raw_reply=raw_reply, topic=topic)
+        self.scene_changed.emit(scene)
+        self.stages_changed.emit()
+
+    def notify_takes(self, stage: str) -> None:
+        self.takes_changed.emit(stage)
+        self.stages_changed.emit()
+
+    # -- settings --------------------------------------------------------------------------
+    def save_settings(self) -> None:
+        self.writer.write_text(self.paths.settings_file, self.settings.model_dump_json(indent=2))
+
+    def update_settings(self) -> None:
+        self.save_settings()
+        self.settings_changed.emit()
+
+    def _on_write_error(self, path: Path, exc: Exception) -> None:
+        # Called on the writer thread: a signal hops it to the GUI thread.
+        self.storage_error.emit(str(path), getattr(exc, "message", str(exc)))
+
+    def close(self) -> None:
+        self.writer.flush()
+        self.writer.close()

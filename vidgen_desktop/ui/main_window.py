@@ -1,0 +1,196 @@
+"""Main window: stage stepper (left), the current stage panel, and the status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop import APP_NAME
+from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
+from vidgen_desktop.ui.status_bar import AppStatusBar
+from vidgen_desktop.ui.stepper import Stepper
+from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    #: emitted once the window has been shown and painted (benchmarks wait on it)
+    first_shown = Signal()
+
+    def __init__(self, context: AppContext, panels: Sequence[StagePanel]) -> None:
+        super().__init__()
+        self.context = context
+        self.panels = list(panels)
+        self.setObjectName("main_window")
+        self.setMinimumSize(1024, 680)
+
+        self.stepper = Stepper([p.title for p in self.panels])
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("stage_stack")
+        for panel in self.panels:
+            self.stack.addWidget(panel)
+            panel.state_changed.connect(self.refresh_stages)
+            panel.next_requested.connect(self.go_next)
+        self.lock_notice = QLabel()
+        self.lock_notice.setObjectName("lock_notice")
+        self.lock_notice.setWordWrap(True)
+        self.lock_notice.setStyleSheet(
+            "QLabel#lock_notice { background: palette(alternate-base); border: 1px solid palette(mid);"
+            " border-radius: 4px; padding: 8px; }"
+        )
+        self.lock_notice.hide()
+        self.banner = ErrorBanner()
+        self.banner.setObjectName("window_banner")
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.banner)
+        centre_layout.addWidget(self.lock_notice)
+        centre_layout.addWidget(self.stack, 1)
+
+        body = QWidget()
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.stepper)
+        layout.addWidget(centre, 1)
+        self.setCentralWidget(body)
+
+        self.status = AppStatusBar()
+        self.setStatusBar(self.status)
+        self._build_menus()
+
+        self.stepper.stage_selected.connect(self.show_stage)
+        context.stages_changed.connect(self.refresh_stages)
+        context.project_changed.connect(self._on_project_changed)
+        context.storage_error.connect(self._on_storage_error)
+        self._on_project_changed(context.project)
+        self.refresh_stages()
+        self.stepper.setCurrentRow(0)
+        self._restore_geometry()
+        self._shown_once = False
+
+    # -- stages ----------------------------------------------------------------------------
+    def refresh_stages(self) -> None:
+        self.stepper.set_states([p.stage_state() for p in self.panels])
+        self._update_lock_notice()
+
+    def show_stage(self, index: int) -> None:
+        if not 0 <= index < len(self.panels):
+            return
+        self.stack.setCurrentIndex(index)
+        if self.stepper.currentRow() != index:
+            self.stepper.setCurrentRow(index)
+        self._update_lock_notice()
+
+    def go_next(self) -> None:
+        self.show_stage(min(self.stack.currentIndex() + 1, len(self.panels) - 1))
+
+    def current_panel(self) -> StagePanel:
+        return self.panels[self.stack.currentIndex()]
+
+    def _update_lock_notice(self) -> None:
+        state = self.current_panel().stage_state() if self.panels else None
+        if state is not None and state.status is StageStatus.locked:
+            self.lock_notice.setText(f"🔒 {self.current_panel().title} is locked: {state.reason}")
+            self.lock_notice.show()
+        else:
+            self.lock_notice.hide()
+
+    # -- menus and shortcuts -----------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+
+        open_folder = QAction("Open Project &Folder", self)
+        open_folder.triggered.connect(self._open_project_folder)
+        self.file_menu.addAction(open_folder)
+        self.file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
+
+        for i, panel in enumerate(self.panels):
+            act = QAction(f"&{i + 1} {panel.title}", self)
+            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.triggered.connect(lambda _=False, i=i: self.show_stage(i))
+            self.view_menu.addAction(act)
+
+        generate = QAction("Generate", self)
+        generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        generate.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        generate.triggered.connect(lambda: self.current_panel().start_primary())
+        self.addAction(generate)
+        stop = QAction("Stop", self)
+        stop.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        stop.triggered.connect(lambda: self.current_panel().stop())
+        self.addAction(stop)
+
+        log_action = QAction("Open &Log File", self)
+        log_action.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_file)))
+        )
+        self.help_menu.addAction(log_action)
+
+    def _open_project_folder(self) -> None:
+        if self.context.project is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.project.root)))
+
+    def _on_project_changed(self, project: object) -> None:
+        name = getattr(getattr(project, "data", None), "name", "")
+        self.setWindowTitle(f"{name} — {APP_NAME}" if name else APP_NAME)
+
+    def _on_storage_error(self, path: str, message: str) -> None:
+        self.banner.show_message(f"Could not save: {message}", detail=path)
+
+    # -- geometry and closing ----------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        s = self.context.settings
+        if s.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
+        else:
+            self.resize(1280, 800)
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.first_shown.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        busy = [p for p in self.panels if p.is_busy()]
+        if busy:
+            what = "\n".join(f"• {p.title}: {p.busy_description() or 'running'}" for p in busy)
+            answer = QMessageBox.question(
+                self,
+                "Quit while working?",
+                f"These jobs are still running:\n{what}\n\nQuit and cancel them?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        for panel in self.panels:
+            panel.shutdown()
+        self.context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.context.save_settings()
+        event.accept()

@@ -1,0 +1,1 @@
+"""Qt layer: QThread plumbing around blocking core calls."""

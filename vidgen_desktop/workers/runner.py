@@ -1,0 +1,144 @@
+"""Run one blocking core function in a QThread and re-emit its outcome in the GUI thread.
+
+The core function has the signature `fn(report: ProgressCallback, token: CancelToken) -> result`.
+Cancel only sets the token (the one cross-thread call); the core closes its own sockets/streams.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from vidgen_desktop.core.cancel import CancelToken
+from vidgen_desktop.core.errors import Cancelled, VidGenError
+from vidgen_desktop.core.progress import Progress, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+TaskFn = Callable[[ProgressCallback, CancelToken], Any]
+
+
+class _Worker(QObject):
+    progress = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, fn: TaskFn, token: CancelToken, name: str) -> None:
+        super().__init__()
+        self._fn = fn
+        self._token = token
+        self._name = name
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(self.progress.emit, self._token)
+        except Cancelled:
+            log.info("%s: cancelled", self._name)
+            self.cancelled.emit()
+        except VidGenError as exc:
+            log.warning("%s failed: %s | %s", self._name, exc.message, exc.detail)
+            self.failed.emit(exc)
+        except Exception as exc:  # a bug: keep the app alive, log the traceback
+            log.exception("%s crashed", self._name)
+            self.failed.emit(
+                VidGenError(
+                    f"Unexpected error: {exc}",
+                    detail=traceback.format_exc(),
+                    hint="This is a bug in VidGen Desktop; the log file has the details.",
+                )
+            )
+        else:
+            if self._token.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+
+
+class TaskRunner(QObject):
+    """One background task at a time. Signals arrive in the thread that owns the runner."""
+
+    started = Signal()
+    progress = Signal(object)  # Progress
+    succeeded = Signal(object)  # the function's result
+    failed = Signal(object)  # VidGenError
+    cancelled = Signal()
+    done = Signal()  # after any outcome, once the thread has ended
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._thread: QThread | None = None
+        self._worker: _Worker | None = None
+        self._token: CancelToken | None = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, fn: TaskFn) -> bool:
+        if self._thread is not None:
+            return False
+        self._token = CancelToken()
+        thread = QThread()
+        thread.setObjectName(f"vidgen-{self.name}")
+        worker = _Worker(fn, self._token, self.name)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_progress)
+        worker.succeeded.connect(self._on_succeeded)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        for sig in (worker.succeeded, worker.failed, worker.cancelled):
+            sig.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        self.started.emit()
+        thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel and wait for the thread (app exit). Never terminates a thread."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.cancel()
+        ok = thread.wait(timeout_ms)
+        if not ok:
+            log.warning("%s did not stop within %d ms", self.name, timeout_ms)
+        return ok
+
+    @Slot(object)
+    def _on_progress(self, progress: Progress) -> None:
+        self.progress.emit(progress)
+
+    @Slot(object)
+    def _on_succeeded(self, result: object) -> None:
+        self.succeeded.emit(result)
+
+    @Slot(object)
+    def _on_failed(self, error: object) -> None:
+        self.failed.emit(error)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.cancelled.emit()
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        self._token = None
+        if worker is not None:
+            worker.deleteLater()
+        if thread is not None:
+            thread.deleteLater()
+        self.done.emit()
