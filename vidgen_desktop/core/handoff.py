@@ -1,0 +1,236 @@
+"""The GPU hand-off: on a 12 GB card Ollama's model and the diffusion models cannot both be resident.
+
+Before a ComfyUI stage we ask Ollama to unload what /api/ps lists (keep_alive 0) and confirm by
+reading /api/ps again. Before an Ollama generation we POST /free to ComfyUI and confirm by watching
+/system_stats free VRAM (the call only sets a flag: memory is freed when the running job ends).
+Both waits are bounded; the result says whether the hand-off was confirmed so the GUI can let the
+user continue anyway or wait longer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from vidgen_desktop.core.cancel import CancelToken
+from vidgen_desktop.core.errors import ServerUnavailable, VidGenError
+from vidgen_desktop.core.gpu import (
+    ComfySystemStats,
+    OllamaLoaded,
+    fetch_comfy_stats,
+    fetch_ollama_ps,
+)
+from vidgen_desktop.core.progress import Progress, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+#: free VRAM must rise at least this much to count as "ComfyUI let go of its models"
+MIN_RISE_BYTES = 256 * 1024**2
+#: two readings this close are "stable"
+STABLE_BYTES = 64 * 1024**2
+
+
+@dataclass
+class HandoffResult:
+    step: str  # "unload_ollama" | "free_comfyui"
+    performed: bool  # False when the hand-off is switched off or there was nothing to do
+    confirmed: bool
+    message: str
+    models: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    freed_bytes: int | None = None
+
+
+def _noop(_: Progress) -> None:
+    pass
+
+
+def _say(report: ProgressCallback, message: str, fraction: float | None = None) -> None:
+    log.info("hand-off: %s", message)
+    report(Progress(fraction=fraction, message=message, kind="status"))
+
+
+# ---- before a ComfyUI stage -------------------------------------------------------------------------
+
+
+def before_comfy(
+    ollama_url: str,
+    *,
+    enabled: bool = True,
+    report: ProgressCallback = _noop,
+    token: CancelToken | None = None,
+    timeout_s: float = 20.0,
+    poll_s: float = 0.5,
+    http_timeout_s: float = 5.0,
+    unload: Callable[[str], None] | None = None,
+    list_loaded: Callable[[], list[OllamaLoaded]] | None = None,
+) -> HandoffResult:
+    """Unload every model Ollama holds, then poll /api/ps until it is empty (at most timeout_s)."""
+    token = token or CancelToken()
+    if not enabled:
+        return HandoffResult("unload_ollama", False, True, "GPU hand-off is off in Settings.")
+    list_loaded = list_loaded or (lambda: fetch_ollama_ps(ollama_url, http_timeout_s))
+    unload = unload or _ollama_unloader(ollama_url, http_timeout_s)
+    start = time.monotonic()
+    _say(report, "GPU hand-off: asking Ollama what it holds…")
+    try:
+        loaded = list_loaded()
+    except ServerUnavailable:
+        return HandoffResult(
+            "unload_ollama", False, True,
+            "Ollama is not reachable, so it holds no GPU memory to hand over.",
+        )
+    names = [m.model for m in loaded]
+    if not names:
+        _say(report, "GPU hand-off: Ollama holds no model.", 1.0)
+        return HandoffResult("unload_ollama", False, True, "Ollama holds no model.", elapsed_s=_since(start))
+    for i, name in enumerate(names):
+        token.raise_if_cancelled()
+        _say(report, f"GPU hand-off: unloading {name} from Ollama…", 0.5 * i / len(names))
+        unload(name)
+    deadline = start + timeout_s
+    remaining = names
+    while True:
+        token.raise_if_cancelled()
+        try:
+            remaining = [m.model for m in list_loaded()]
+        except ServerUnavailable:
+            remaining = []  # Ollama went away: it holds nothing any more
+        if not remaining:
+            msg = f"GPU hand-off: Ollama unloaded {', '.join(names)}."
+            _say(report, msg, 1.0)
+            return HandoffResult("unload_ollama", True, True, msg, names, _since(start))
+        if time.monotonic() >= deadline:
+            break
+        _say(report, f"GPU hand-off: waiting for Ollama to release {', '.join(remaining)}…", 0.5)
+        token.wait(min(poll_s, max(0.0, deadline - time.monotonic())))
+    msg = (
+        f"Ollama still lists {', '.join(remaining)} after {timeout_s:.0f} s; "
+        "GPU memory may be short. Continue anyway or wait."
+    )
+    _say(report, "GPU hand-off: " + msg)
+    return HandoffResult("unload_ollama", True, False, msg, names, _since(start))
+
+
+def _ollama_unloader(ollama_url: str, timeout_s: float) -> Callable[[str], None]:
+    def unload(model: str) -> None:
+        import httpx
+        import ollama
+
+        try:
+            # keep_alive=0 at top level, empty prompt: the runner is expired at once
+            ollama.Client(host=ollama_url, timeout=timeout_s).generate(model=model, keep_alive=0)
+        except (httpx.HTTPError, ConnectionError) as exc:
+            raise ServerUnavailable(f"Ollama is not reachable at {ollama_url}.", detail=str(exc)) from exc
+        except ollama.ResponseError as exc:
+            # a model that vanished meanwhile is fine; the /api/ps poll decides
+            log.warning("unload of %s answered %s", model, exc)
+
+    return unload
+
+
+# ---- before an Ollama generation --------------------------------------------------------------------
+
+
+def before_ollama(
+    comfy_url: str,
+    *,
+    enabled: bool = True,
+    report: ProgressCallback = _noop,
+    token: CancelToken | None = None,
+    timeout_s: float = 30.0,
+    poll_s: float = 1.0,
+    http_timeout_s: float = 5.0,
+    read_stats: Callable[[], ComfySystemStats] | None = None,
+) -> HandoffResult:
+    """POST /free, then poll /system_stats until free VRAM rose and is stable (or the queue is idle
+    and free VRAM is stable: an idle server applies /free at once, maybe with nothing to free)."""
+    token = token or CancelToken()
+    if not enabled:
+        return HandoffResult("free_comfyui", False, True, "GPU hand-off is off in Settings.")
+    base = comfy_url.rstrip("/")
+    read_stats = read_stats or (lambda: fetch_comfy_stats(base, http_timeout_s))
+    start = time.monotonic()
+    _say(report, "GPU hand-off: reading ComfyUI's GPU memory…")
+    try:
+        stats = read_stats()
+    except ServerUnavailable:
+        return HandoffResult(
+            "free_comfyui", False, True,
+            "ComfyUI is not reachable, so it holds no GPU memory to hand over.",
+        )
+    dev = stats.primary_gpu()
+    _say(report, "GPU hand-off: asking ComfyUI to unload its models…", 0.2)
+    _post_free(base, http_timeout_s)
+    if dev is None:
+        msg = "ComfyUI runs on the CPU; no GPU memory to free."
+        _say(report, "GPU hand-off: " + msg, 1.0)
+        return HandoffResult("free_comfyui", True, True, msg, elapsed_s=_since(start))
+    baseline = dev.vram_free
+    previous: int | None = None
+    deadline = start + timeout_s
+    while True:
+        token.raise_if_cancelled()
+        free_now = _free_vram(read_stats)
+        idle = _queue_idle(base, http_timeout_s)
+        if free_now is not None and previous is not None and abs(free_now - previous) <= STABLE_BYTES:
+            rose = free_now - baseline >= MIN_RISE_BYTES
+            if rose or idle:
+                freed = max(0, free_now - baseline)
+                msg = f"ComfyUI released its models ({freed / 1024**3:.1f} GB freed)."
+                _say(report, "GPU hand-off: " + msg, 1.0)
+                return HandoffResult("free_comfyui", True, True, msg, elapsed_s=_since(start), freed_bytes=freed)
+        previous = free_now
+        if time.monotonic() >= deadline:
+            break
+        wait_msg = "waiting for ComfyUI's current job to end" if idle is False else "waiting for free VRAM to settle"
+        _say(report, f"GPU hand-off: {wait_msg}…", 0.5)
+        token.wait(min(poll_s, max(0.0, deadline - time.monotonic())))
+    msg = (
+        f"ComfyUI's free VRAM did not settle within {timeout_s:.0f} s (a job may still be running); "
+        "GPU memory may be short. Continue anyway or wait."
+    )
+    _say(report, "GPU hand-off: " + msg)
+    return HandoffResult("free_comfyui", True, False, msg, elapsed_s=_since(start))
+
+
+def _post_free(base: str, timeout_s: float) -> None:
+    try:
+        resp = requests.post(
+            base + "/free", json={"unload_models": True, "free_memory": True}, timeout=timeout_s
+        )
+    except requests.RequestException as exc:
+        raise ServerUnavailable(f"ComfyUI is not reachable at {base}.", detail=str(exc)) from exc
+    if resp.status_code != 200:
+        raise VidGenError(
+            f"ComfyUI refused /free (HTTP {resp.status_code}).", detail=resp.text[:500],
+            hint="Check the ComfyUI console; an old server may lack this route.",
+        )
+
+
+def _free_vram(read_stats: Callable[[], ComfySystemStats]) -> int | None:
+    try:
+        dev = read_stats().primary_gpu()
+    except VidGenError as exc:
+        log.debug("system_stats poll failed: %s", exc)
+        return None
+    return dev.vram_free if dev else None
+
+
+def _queue_idle(base: str, timeout_s: float) -> bool | None:
+    """True when nothing runs or waits; None when unknown."""
+    try:
+        data = requests.get(base + "/queue", timeout=timeout_s).json()
+    except (requests.RequestException, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return not data.get("queue_running") and not data.get("queue_pending")
+
+
+def _since(start: float) -> float:
+    return round(time.monotonic() - start, 3)
