@@ -41,7 +41,7 @@ class InvalidSceneReply(InvalidOutput):
         super().__init__(
             "The model's reply does not match the scene format.",
             detail=summary,
-            hint="Fix the fields by hand, or press Generate to try again.",
+            hint="Fix the fields by hand, or generate again.",
         )
         self.raw = raw
         self.errors = errors
