@@ -1,0 +1,106 @@
+"""One long-lived WebSocket to ComfyUI (`/ws?clientId=`), read with short timeouts.
+
+Short receive timeouts let the job loop notice a CancelToken within ~0.2 s. A dropped socket is
+reported as `SocketDropped`; `reconnect()` closes the old socket first (ComfyUI #16010: a lingering
+old handler can swallow the new socket's messages) and retries with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import websocket
+
+from vidgen_desktop.comfy.events import Event, parse_binary, parse_text
+from vidgen_desktop.core.cancel import CancelToken
+from vidgen_desktop.core.errors import ServerUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class SocketDropped(Exception):
+    """The WebSocket closed or broke; the caller reconnects and reconciles."""
+
+
+class EventSocket:
+    def __init__(self, ws_url: str, *, connect_timeout: float = 5.0, recv_timeout: float = 0.2) -> None:
+        self.ws_url = ws_url
+        self.connect_timeout = connect_timeout
+        self.recv_timeout = recv_timeout
+        self._ws: websocket.WebSocket | None = None
+        #: how many times this socket has (re)connected; tests and logs use it
+        self.connects = 0
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self._ws.connected
+
+    def connect(self) -> None:
+        """Open the socket and ask for previews with metadata (binary type 4, carries prompt_id)."""
+        self.close()
+        try:
+            ws = websocket.create_connection(self.ws_url, timeout=self.connect_timeout,
+                                             enable_multithread=True)
+        except (OSError, websocket.WebSocketException) as exc:
+            raise ServerUnavailable(f"Cannot open the ComfyUI event stream ({self.ws_url}).",
+                                    detail=str(exc),
+                                    hint="Is ComfyUI running? Check the URL in Settings.") from exc
+        try:
+            ws.send(json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}}))
+            ws.settimeout(self.recv_timeout)
+        except (OSError, websocket.WebSocketException) as exc:
+            ws.close()
+            raise ServerUnavailable("The ComfyUI event stream closed at once.", detail=str(exc)) from exc
+        self._ws = ws
+        self.connects += 1
+        log.info("websocket connected (%d): %s", self.connects, self.ws_url)
+
+    def reconnect(self, token: CancelToken | None = None, *, give_up_after: float = 30.0) -> None:
+        """Reconnect with backoff 0.25 s → 4 s; ServerUnavailable after `give_up_after` seconds."""
+        self.close()
+        delay, deadline = 0.25, time.monotonic() + give_up_after
+        while True:
+            if token is not None:
+                token.raise_if_cancelled()
+            try:
+                self.connect()
+                return
+            except ServerUnavailable:
+                if time.monotonic() + delay > deadline:
+                    raise
+            log.info("websocket reconnect in %.2f s", delay)
+            if token is not None:
+                token.wait(delay)
+            else:
+                time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+
+    def recv(self) -> Event | None:
+        """Next event, or None if nothing arrived within recv_timeout. Raises SocketDropped."""
+        if self._ws is None:
+            raise SocketDropped("not connected")
+        try:
+            opcode, data = self._ws.recv_data()
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (OSError, websocket.WebSocketException) as exc:
+            self.close()
+            raise SocketDropped(str(exc)) from exc
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            return parse_text(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            return parse_binary(data)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            self.close()
+            raise SocketDropped("server closed the socket")
+        return None
+
+    def close(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                ws.close(timeout=0.5)
+            except (OSError, websocket.WebSocketException):
+                pass
