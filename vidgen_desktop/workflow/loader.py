@@ -183,7 +183,7 @@ def check_required(workflow: Workflow, source: str) -> None:
     unknown = sorted(set(workflow.bindings) - set(STAGE_PARAMS[workflow.stage]))
     if unknown:
         raise InvalidInput(
-            f"{source}: ${unknown[0]} is not a {workflow.stage} stage parameter.",
+            f"{source}: ${unknown[0]} is not a parameter of the {workflow.stage} stage.",
             hint=f"The {workflow.stage} stage understands: "
             + ", ".join(f"${p}" for p in STAGE_PARAMS[workflow.stage]),
         )
@@ -211,7 +211,9 @@ def from_graph(
             )
         manifest = Manifest(stage=guessed, name=path.stem if path else source)
     elif stage is not None and manifest.stage != stage:
-        raise InvalidInput(f"{source} is a {manifest.stage} workflow, not a {stage} one.")
+        raise InvalidInput(
+            f"{source} is made for the {manifest.stage} stage, not the {stage} stage."
+        )
     workflow = Workflow(path, graph, manifest, bindings, inferred)
     if "output" not in bindings:
         outputs = [
