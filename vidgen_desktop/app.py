@@ -68,11 +68,21 @@ def build_window(paths: UserPaths | None = None) -> MainWindow:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if "--self-test" in argv[1:]:
+        from vidgen_desktop.selftest import run_self_test
+
+        return run_self_test()
     paths = user_paths().ensure()
     setup_logging(paths.log_file)
     log.info("%s %s starting", APP_NAME, __version__)
     app = create_app(argv)
+    from vidgen_desktop.ui.app_icon import app_icon
+
+    app.setWindowIcon(app_icon())
     window = build_window(paths)
+    from vidgen_desktop import startup_probe
+
+    startup_probe.install(window, window.first_shown)
     window.show()
     QTimer.singleShot(0, window.raise_)
     rc = app.exec()

@@ -149,6 +149,30 @@ class MainWindow(QMainWindow):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_file)))
         )
         self.help_menu.addAction(log_action)
+        about_action = QAction(f"&About {APP_NAME}", self)
+        about_action.setObjectName("action_about")
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(about_action)
+        self.about_action = about_action
+
+    def server_versions(self) -> dict[str, str]:
+        """Server versions for About: the context's `server_versions` mapping when a client
+        publishes one, else what the status bar segments currently say."""
+        known = getattr(self.context, "server_versions", None)
+        if isinstance(known, dict) and known:
+            return {str(k): str(v) for k, v in known.items()}
+        return {
+            name: segment.toolTip() or segment.text()
+            for name, segment in (("Ollama", self.status.ollama), ("ComfyUI", self.status.comfy))
+            if "checking" not in segment.text()
+        }
+
+    def show_about(self) -> None:
+        from vidgen_desktop.ui.about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self.context.paths, self.server_versions, self)
+        self.about_dialog.open()
 
     def _open_project_folder(self) -> None:
         if self.context.project is not None:
