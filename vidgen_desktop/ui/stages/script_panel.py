@@ -1,11 +1,59 @@
-"""Script stage panel (skeleton: replaced by the stage's real implementation)."""
+"""Script stage: topic → Ollama → an editable scene that every later stage reads.
+
+The panel only renders state and starts work: listing models, streaming a scene and regenerating
+one field all run on TaskRunners around the core (`ollama_client.scene_writer`). Hand edits are
+validated after a short pause and pushed into the context, so later stages see them.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+import logging
+import time
+from typing import Any
 
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop.core.errors import ModelNotFound, ServerUnavailable, VidGenError
+from vidgen_desktop.core.progress import Progress, format_duration
+from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.core.scene_parse import InvalidSceneReply, parse_scene, scene_from_fields
+from vidgen_desktop.core.settings import SUGGESTED_MODEL
+from vidgen_desktop.core.template import default_template
+from vidgen_desktop.ollama_client.models import GenerationOptions, ModelInfo, ServerStatus
+from vidgen_desktop.ollama_client.scene_writer import (
+    FieldOutcome,
+    SceneOutcome,
+    generate_scene,
+    regenerate_field,
+)
+from vidgen_desktop.ollama_client.service import OllamaService
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stages.script_fields import LABELS, SceneEditor
+from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+from vidgen_desktop.workers.runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+EDIT_DEBOUNCE_MS = 400
+EMPTY_MODELS_TEXT = f"No model pulled yet: run `ollama pull {SUGGESTED_MODEL}`, then Refresh."
 
 
 class ScriptPanel(StagePanel):
@@ -15,11 +63,537 @@ class ScriptPanel(StagePanel):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Script stage"))
-        context.scene_changed.connect(lambda _s: self.state_changed.emit())
+        self.monitor: Any = None
+        self.server: ServerStatus | None = None
+        self.models: list[ModelInfo] | None = None
+        self._mode = ""  # "scene" | "field" while a job runs
+        self._started = 0.0
+        self._tokens = 0
+        self._prompt_tokens: int | None = None
+        self._rate: float | None = None
+        self._banner_action = ""
+        self._own_scene_change = False
+        self._build()
+        self.gen_runner = TaskRunner("script", self)
+        self.gen_runner.progress.connect(self._on_progress)
+        self.gen_runner.succeeded.connect(self._on_succeeded)
+        self.gen_runner.failed.connect(self._on_failed)
+        self.gen_runner.cancelled.connect(self._on_cancelled)
+        self.gen_runner.done.connect(self._on_done)
+        self.models_runner = TaskRunner("ollama-models", self)
+        self.models_runner.succeeded.connect(self._on_models)
+        self.models_runner.failed.connect(self._on_models_failed)
+        self.models_runner.done.connect(self._update_controls)
+        self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
+        self._edit_timer.timeout.connect(self.commit_edits)
+        self._settings_timer = QTimer(self, singleShot=True, interval=500)
+        self._settings_timer.timeout.connect(self.context.save_settings)
+        self._clock = QTimer(self, interval=250)
+        self._clock.timeout.connect(self._render_counters)
+        context.scene_changed.connect(self._on_scene_changed)
+        context.project_changed.connect(lambda _p: self._load_from_project())
+        context.settings_changed.connect(self.refresh_models)
+        self._load_from_project()
+        self._update_controls()
 
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        llm = self.context.settings.llm
+        self.banner = ErrorBanner()
+        self.banner.setObjectName("script_banner")
+        self.banner.action_clicked.connect(self._on_banner_action)
+        self.warning = ErrorBanner()
+        self.warning.setObjectName("script_warning")
+
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model_combo")
+        self.model_combo.setMinimumContentsLength(24)
+        self.model_combo.currentIndexChanged.connect(self._on_params_changed)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("refresh_models")
+        self.refresh_button.setToolTip("Ask Ollama again for its installed models")
+        self.refresh_button.clicked.connect(self.refresh_models)
+        self.models_hint = QLabel()
+        self.models_hint.setObjectName("models_hint")
+        self.models_hint.setWordWrap(True)
+        self.models_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.num_ctx = self._spin(512, 262144, 1024, llm.num_ctx, " tokens", "num_ctx",
+                                  "Context size (num_ctx): prompt + reply must fit in it")
+        self.temperature = QDoubleSpinBox(objectName="temperature", decimals=2, singleStep=0.05)
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setValue(llm.temperature)
+        self.temperature.setToolTip("Higher is more varied, lower is more predictable")
+        self.temperature.valueChanged.connect(self._on_params_changed)
+        self.max_tokens = self._spin(16, 32768, 128, llm.num_predict, " tokens", "max_tokens",
+                                     "Most tokens the model may write (num_predict)")
+        self.seed_check = QCheckBox("Fixed seed", objectName="seed_enabled")
+        self.seed_check.setChecked(llm.seed is not None)
+        self.seed = self._spin(0, 2**31 - 1, 1, llm.seed or 0, "", "seed", "Same seed + same settings → same reply")
+        self.seed.setEnabled(llm.seed is not None)
+        self.seed_check.toggled.connect(self.seed.setEnabled)
+        self.seed_check.toggled.connect(self._on_params_changed)
+
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.refresh_button)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_check)
+        seed_row.addWidget(self.seed, 1)
+        params = QFormLayout()
+        params.addRow("Model", model_row)
+        params.addRow("", self.models_hint)
+        grid = QHBoxLayout()
+        left_form, right_form = QFormLayout(), QFormLayout()
+        left_form.addRow("Context", self.num_ctx)
+        left_form.addRow("Max tokens", self.max_tokens)
+        right_form.addRow("Temperature", self.temperature)
+        right_form.addRow("Seed", seed_row)
+        grid.addLayout(left_form)
+        grid.addLayout(right_form)
+        model_box = QGroupBox("Model and settings")
+        box_layout = QVBoxLayout(model_box)
+        box_layout.addLayout(params)
+        box_layout.addLayout(grid)
+
+        self.topic = QLineEdit(objectName="topic")
+        self.topic.setPlaceholderText("What is the video about? e.g. a lighthouse keeper's last night")
+        self.topic.textChanged.connect(self._update_controls)
+        self.topic.returnPressed.connect(self.start_primary)
+        topic_label = QLabel("<b>Topic</b>")
+        topic_label.setBuddy(self.topic)
+        self.generate_button = QPushButton("Generate", objectName="generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.stop_button = QPushButton("Stop", objectName="stop")
+        self.stop_button.setToolTip("Stop the model (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        self.generate_reason = QLabel(objectName="generate_reason")
+        self.generate_reason.setWordWrap(True)
+        self.generate_reason.setStyleSheet("color: palette(placeholder-text);")
+        action_row = QHBoxLayout()
+        action_row.addWidget(self.generate_reason, 1)
+        action_row.addWidget(self.stop_button)
+        action_row.addWidget(self.generate_button)
+
+        self.stream_view = QPlainTextEdit(objectName="stream_view", readOnly=True)
+        self.stream_view.setPlaceholderText("The model's reply appears here as it is written.")
+        self.counters = QLabel(objectName="counters")
+        self.counters.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.problem_box = QGroupBox("The reply did not match the scene format", objectName="parse_problem")
+        self.parse_errors = QLabel(objectName="parse_errors")
+        self.parse_errors.setWordWrap(True)
+        self.parse_errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.raw_reply = QPlainTextEdit(objectName="raw_reply")
+        self.raw_reply.setToolTip("The model's last reply, kept in the project. Fix it and press Parse again.")
+        self.reparse_button = QPushButton("Parse again", objectName="reparse")
+        self.reparse_button.clicked.connect(self.reparse_raw)
+        prob_layout = QVBoxLayout(self.problem_box)
+        prob_layout.addWidget(self.parse_errors)
+        prob_layout.addWidget(self.raw_reply, 1)
+        prob_layout.addWidget(self.reparse_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.problem_box.hide()
+
+        left = QVBoxLayout()
+        left.addWidget(self.banner)
+        left.addWidget(self.warning)
+        left.addWidget(model_box)
+        left.addWidget(topic_label)
+        left.addWidget(self.topic)
+        left.addLayout(action_row)
+        left.addWidget(QLabel("<b>Model reply</b> (live)"))
+        left.addWidget(self.stream_view, 2)
+        left.addWidget(self.counters)
+        left.addWidget(self.problem_box, 2)
+
+        self.editor = SceneEditor()
+        self.editor.changed.connect(self._on_edited)
+        self.editor.regenerate_requested.connect(self.regenerate)
+        scroll = QScrollArea(objectName="scene_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.editor)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.next_button = QPushButton("Next: Voice →", objectName="next")
+        self.next_button.clicked.connect(self.next_requested)
+        self.next_reason = QLabel(objectName="next_reason")
+        self.next_reason.setWordWrap(True)
+        self.next_reason.setStyleSheet("color: palette(placeholder-text);")
+        next_row = QHBoxLayout()
+        next_row.addWidget(self.next_reason, 1)
+        next_row.addWidget(self.next_button)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Scene</b> — edit anything; later stages use what is here"))
+        right.addWidget(scroll, 1)
+        right.addLayout(next_row)
+
+        root = QHBoxLayout(self)
+        root.setContentsMargins(4, 0, 0, 0)
+        left_w, right_w = QWidget(), QWidget()
+        left_w.setLayout(left)
+        right_w.setLayout(right)
+        left.setContentsMargins(0, 0, 0, 0)
+        right.setContentsMargins(0, 0, 0, 0)
+        root.addWidget(left_w, 5)
+        root.addWidget(right_w, 6)
+
+    def _spin(self, lo: int, hi: int, step: int, value: int, suffix: str, name: str, tip: str) -> QSpinBox:
+        spin = QSpinBox(objectName=name, singleStep=step, suffix=suffix)
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.setGroupSeparatorShown(True)
+        spin.valueChanged.connect(self._on_params_changed)
+        return spin
+
+    # -- monitor and models ---------------------------------------------------------------------
+    def attach_ollama_monitor(self, monitor: Any) -> None:
+        self.monitor = monitor
+        monitor.status_changed.connect(self._on_server_status)
+
+    @Slot(object)
+    def _on_server_status(self, status: ServerStatus) -> None:
+        was_down = self.server is None or not self.server.reachable or self.server.url != status.url
+        self.server = status
+        if status.reachable and (was_down or self.models is None):
+            self.refresh_models()
+        if status.reachable and self._banner_action == "settings":
+            self.banner.hide()  # the server came back: the old "not reachable" is stale
+        self._update_controls()
+
+    def refresh_models(self) -> None:
+        if self.monitor is not None:
+            self.monitor.poll_now()
+        service = OllamaService(self.context.settings.effective_ollama_url())
+        if self.models_runner.start(lambda _r, _t: service.list_models()):
+            self.models_hint.setText("Asking Ollama for its models…")
+
+    @Slot(object)
+    def _on_models(self, models: list[ModelInfo]) -> None:
+        self.models = models
+        wanted = self.model_name() or self.context.settings.llm.model
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for m in models:
+            self.model_combo.addItem(m.label(), m.name)
+        index = self.model_combo.findData(wanted)
+        self.model_combo.setCurrentIndex(index if index >= 0 else (0 if models else -1))
+        self.model_combo.blockSignals(False)
+        self.models_hint.setText(EMPTY_MODELS_TEXT if not models else "")
+        self.models_hint.setVisible(not models)
+        self._on_params_changed()
+
+    @Slot(object)
+    def _on_models_failed(self, error: VidGenError) -> None:
+        self.models = None
+        self.models_hint.setText(f"Could not list models: {error.message}")
+        self.models_hint.show()
+
+    def model_name(self) -> str:
+        return str(self.model_combo.currentData() or "")
+
+    def options(self) -> GenerationOptions:
+        return GenerationOptions(
+            num_ctx=self.num_ctx.value(),
+            temperature=round(self.temperature.value(), 2),
+            num_predict=self.max_tokens.value(),
+            seed=self.seed.value() if self.seed_check.isChecked() else None,
+        )
+
+    def _on_params_changed(self, *_args: object) -> None:
+        llm = self.context.settings.llm
+        if self.model_name():
+            llm.model = self.model_name()
+        o = self.options()
+        llm.num_ctx, llm.temperature, llm.num_predict, llm.seed = o.num_ctx, o.temperature, o.num_predict, o.seed
+        self._settings_timer.start()
+        self._update_controls()
+
+    # -- enabling ------------------------------------------------------------------------------
+    def block_reason(self, need_topic: bool = True) -> str:
+        """Why Generate cannot run now ('' when it can)."""
+        if self.gen_runner.is_running():
+            return "Working…"
+        if self.server is not None and not self.server.reachable:
+            return f"Ollama is not reachable at {self.server.url} — start it with `ollama serve`."
+        if self.monitor is not None and self.server is None:
+            return "Checking Ollama…"
+        if not self.model_name():
+            return EMPTY_MODELS_TEXT if self.models == [] else "Choose a model first."
+        if need_topic and not self.topic.text().strip():
+            return "Type a topic first."
+        return ""
+
+    def _update_controls(self, *_args: object) -> None:
+        busy = self.gen_runner.is_running()
+        reason = self.block_reason()
+        self.generate_button.setEnabled(not reason)
+        self.generate_button.setToolTip(reason or "Generate the scene (Ctrl+Enter)")
+        self.generate_reason.setText("" if busy else reason)
+        self.stop_button.setEnabled(busy)
+        self.stop_button.setToolTip("Stop the model (Esc)" if busy else "Nothing is running")
+        self.refresh_button.setEnabled(not self.models_runner.is_running())
+        for w in (self.model_combo, self.num_ctx, self.temperature, self.max_tokens, self.seed_check, self.topic):
+            w.setEnabled(not busy)
+        self.seed.setEnabled(not busy and self.seed_check.isChecked())
+        self.model_combo.setToolTip(self.model_combo.currentText() or self.models_hint.text())
+        self.editor.set_regenerate_enabled(not reason, reason)
+        self.reparse_button.setEnabled(not busy)
+        valid = self.context.scene is not None and not self._edit_timer.isActive()
+        next_reason = "" if valid else self._next_reason()
+        self.next_button.setEnabled(valid and not busy)
+        self.next_button.setToolTip(next_reason or "Go to the Voice stage")
+        self.next_reason.setText(next_reason)
+
+    def _next_reason(self) -> str:
+        shown = self.editor.field_errors_shown()
+        if shown:
+            names = ", ".join(LABELS[tuple(k.split("_", 1))].split(" (")[0].lower() for k in shown)  # type: ignore[index]
+            return f"Next needs a complete scene: fix {names}."
+        return "Next needs a complete scene: generate one or fill in every field."
+
+    # -- generation ----------------------------------------------------------------------------
+    def start_primary(self) -> None:
+        if self.generate_button.isEnabled():
+            self.generate()
+
+    def generate(self) -> None:
+        if self.block_reason():
+            return
+        topic, model, options = self.topic.text().strip(), self.model_name(), self.options()
+        url, config_dir = self.context.settings.effective_ollama_url(), self.context.paths.config_dir
+        self._begin("scene")
+        self.problem_box.hide()
+        self.editor.set_errors([])
+
+        def work(report, token):  # noqa: ANN001 - TaskFn
+            template = default_template(config_dir)
+            return generate_scene(OllamaService(url), template, topic, model, options, report, token)
+
+        self.gen_runner.start(work)
+
+    def regenerate(self, section: str, key: str) -> None:
+        if self.block_reason():
+            return
+        topic, model, options = self.topic.text().strip(), self.model_name(), self.options()
+        url, config_dir = self.context.settings.effective_ollama_url(), self.context.paths.config_dir
+        current: dict[str, dict[str, Any]] = {"audio": {}, "video": {}, "image": {}}
+        for (s, k), v in self.editor.values().items():
+            if (s, k) != (section, key):
+                current[s][k] = v
+        self._begin("field")
+
+        def work(report, token):  # noqa: ANN001 - TaskFn
+            template = default_template(config_dir)
+            return regenerate_field(OllamaService(url), template, topic, current, section, key, model,
+                                    options, report, token)
+
+        self.gen_runner.start(work)
+
+    def _begin(self, mode: str) -> None:
+        self._mode = mode
+        self._started = time.monotonic()
+        self._tokens, self._prompt_tokens, self._rate = 0, None, None
+        self.stream_view.clear()
+        self.banner.hide()
+        self.warning.hide()
+        self._clock.start()
+        self._render_counters()
+        self.state_changed.emit()
+
+    def stop(self) -> None:
+        self.gen_runner.cancel()
+
+    def is_busy(self) -> bool:
+        return self.gen_runner.is_running()
+
+    def busy_description(self) -> str:
+        return "writing the script" if self.is_busy() else ""
+
+    @Slot(object)
+    def _on_progress(self, p: Progress) -> None:
+        if p.kind == "token":
+            cursor = self.stream_view.textCursor()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(p.text)
+            self.stream_view.setTextCursor(cursor)
+            self._tokens = int(p.extra.get("tokens", self._tokens))
+            self._rate = p.extra.get("tokens_per_s")
+        elif p.extra.get("repair"):
+            self.stream_view.appendPlainText("\n— the reply did not fit; asking the model to fix it —\n")
+        elif "stats" in p.extra:
+            stats = p.extra["stats"]
+            self._prompt_tokens = stats.get("prompt_eval_count")
+            self._tokens = stats.get("eval_count") or self._tokens
+            if stats.get("eval_count") and stats.get("eval_duration_ns"):
+                self._rate = stats["eval_count"] / stats["eval_duration_ns"] * 1e9
+        self._render_counters()
+        status = getattr(self.window(), "status", None)
+        if status is not None and hasattr(status, "show_job"):
+            status.show_job("Script", Progress(message=p.message or f"{self._tokens} tokens",
+                                               elapsed_s=time.monotonic() - self._started))
+
+    def _render_counters(self) -> None:
+        rate = f"{self._rate:.1f} tokens/s" if self._rate else "— tokens/s"
+        prompt = f"{self._prompt_tokens} tokens" if self._prompt_tokens is not None else "—"
+        elapsed = format_duration(time.monotonic() - self._started) if self._started else "—"
+        self.counters.setText(f"Generated: {self._tokens} tokens · {rate} · Prompt: {prompt} · Elapsed: {elapsed}")
+
+    @Slot(object)
+    def _on_succeeded(self, result: object) -> None:
+        if isinstance(result, SceneOutcome):
+            self.editor.set_scene(result.scene)
+            self.editor.set_errors([])
+            self._set_scene(result.scene, raw_reply=result.raw)
+            warnings = result.warnings
+        elif isinstance(result, FieldOutcome):
+            self.editor.set_value((result.section, result.key), result.value, notify=False)
+            self.commit_edits()
+            warnings = result.warnings
+        else:
+            return
+        if warnings:
+            self.warning.show_message("\n".join(warnings), level="warning")
+
+    @Slot(object)
+    def _on_failed(self, error: VidGenError) -> None:
+        if isinstance(error, InvalidSceneReply) and self._mode == "scene":
+            self.show_parse_problem(error)
+            if error.salvaged:
+                from vidgen_desktop.core.scene_parse import salvaged_fields
+
+                self.editor.set_values(salvaged_fields(error.salvaged), clear_missing=False)
+                self.editor.set_errors(error.errors)
+            self.commit_edits(raw_reply=error.raw)
+            if error.warnings:
+                self.warning.show_message("\n".join(error.warnings), level="warning")
+            return
+        action = ""
+        self._banner_action = ""
+        if isinstance(error, ServerUnavailable):
+            action, self._banner_action = "Open settings", "settings"
+        elif isinstance(error, ModelNotFound):
+            action, self._banner_action = "Refresh models", "refresh"
+        else:
+            action, self._banner_action = "Retry", "retry"
+        self.banner.show_error(error, action=action)
+        if self._banner_action == "settings" and self.monitor is not None:
+            self.monitor.poll_now()
+
+    def show_parse_problem(self, error: InvalidSceneReply) -> None:
+        lines = "\n".join(f"• {e.path}: {e.message}" for e in error.errors)
+        self.parse_errors.setText(f"After one automatic retry the reply still has these problems:\n{lines}")
+        self.raw_reply.setPlainText(error.raw)
+        self.problem_box.show()
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.warning.show_message("Stopped. The fields keep their previous values.", level="info")
+
+    @Slot()
+    def _on_done(self) -> None:
+        self._mode = ""
+        self._clock.stop()
+        self._render_counters()
+        status = getattr(self.window(), "status", None)
+        if status is not None and hasattr(status, "clear_job"):
+            status.clear_job()
+        if self.monitor is not None:
+            self.monitor.poll_now()  # the model is loaded now: show it and its GPU share
+        self._update_controls()
+        self.state_changed.emit()
+
+    def _on_banner_action(self) -> None:
+        if self._banner_action == "settings":
+            from vidgen_desktop.ui.settings_dialog import open_settings_dialog
+
+            self.settings_dialog = open_settings_dialog(self, self.context)
+        elif self._banner_action == "refresh":
+            self.refresh_models()
+        elif self._banner_action == "retry":
+            self.generate()
+        self.banner.hide()
+
+    # -- edits and the context ----------------------------------------------------------------------
+    def _on_edited(self) -> None:
+        self._edit_timer.start()
+        self._update_controls()
+
+    def commit_edits(self, raw_reply: str | None = None) -> Scene | None:
+        """Validate the fields now; a valid scene goes to the context, errors show inline."""
+        self._edit_timer.stop()
+        values = self.editor.values()
+        try:
+            scene: Scene | None = scene_from_fields(values)
+            self.editor.set_errors([])
+        except InvalidSceneReply as exc:
+            scene = None
+            self.editor.set_errors(exc.errors)
+        if self.context.project is not None:
+            self.context.project.data.stage_inputs["script"] = {
+                "draft": {f"{s}.{k}": v for (s, k), v in values.items()},
+            }
+        if scene != self.context.scene or raw_reply is not None:
+            self._set_scene(scene, raw_reply=raw_reply)
+        elif self.context.project is not None:
+            self.context.project.save()
+        self._update_controls()
+        return scene
+
+    def _set_scene(self, scene: Scene | None, raw_reply: str | None = None) -> None:
+        self._own_scene_change = True
+        try:
+            self.context.set_scene(scene, raw_reply=raw_reply, topic=self.topic.text().strip())
+        finally:
+            self._own_scene_change = False
+
+    def reparse_raw(self) -> None:
+        try:
+            scene = parse_scene(self.raw_reply.toPlainText())
+        except InvalidSceneReply as exc:
+            self.show_parse_problem(exc)
+            return
+        self.problem_box.hide()
+        self.editor.set_scene(scene)
+        self._set_scene(scene, raw_reply=self.raw_reply.toPlainText())
+        self._update_controls()
+
+    @Slot(object)
+    def _on_scene_changed(self, scene: object) -> None:
+        if not self._own_scene_change and isinstance(scene, Scene):
+            self.editor.set_scene(scene)
+            self._edit_timer.stop()
+        self._update_controls()
+        self.state_changed.emit()
+
+    def _load_from_project(self) -> None:
+        project = self.context.project
+        if project is None:
+            return
+        self.topic.setText(project.data.topic)
+        if project.data.scene is not None:
+            self.editor.set_scene(project.data.scene)
+        else:
+            draft = project.data.stage_inputs.get("script", {}).get("draft", {})
+            self.editor.set_values({tuple(k.split(".", 1)): v for k, v in draft.items()})  # type: ignore[misc]
+            if project.data.raw_reply:
+                try:
+                    parse_scene(project.data.raw_reply)
+                except InvalidSceneReply as exc:
+                    self.show_parse_problem(exc)
+        self._edit_timer.stop()
+
+    # -- stage contract ------------------------------------------------------------------------
     def stage_state(self) -> StageState:
-        if self.context.scene is None:
-            return StageState(StageStatus.locked, "Waiting for a script: generate or write one first.")
-        return StageState(StageStatus.ready)
+        if self.gen_runner.is_running():
+            return StageState(StageStatus.running, "Writing the script…")
+        if self.context.scene is not None:
+            return StageState(StageStatus.done)
+        return StageState(StageStatus.ready, "Generate a scene, or fill in every field by hand.")
+
+    def shutdown(self) -> None:
+        if self._edit_timer.isActive():
+            self.commit_edits()
+        self.gen_runner.shutdown()
+        self.models_runner.shutdown()
+        if self.monitor is not None:
+            self.monitor.shutdown()

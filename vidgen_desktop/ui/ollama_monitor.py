@@ -1,0 +1,114 @@
+"""Keeps the status bar's Ollama segment current without touching the network in the GUI thread.
+
+A QTimer starts one poll at a time on a TaskRunner; the result (version, loaded model, GPU share
+from /api/ps size_vram, or "not reachable") is rendered into the segment and re-emitted so the
+Script panel can enable Generate the moment the server appears.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from vidgen_desktop.core.progress import format_gb
+from vidgen_desktop.ollama_client.models import ServerStatus
+from vidgen_desktop.ollama_client.service import OllamaService
+from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.status_bar import Segment
+from vidgen_desktop.workers.runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_MS = 5000
+
+
+def describe(status: ServerStatus) -> tuple[str, str, str]:
+    """(segment text, tooltip, level) for one poll."""
+    if not status.reachable:
+        text = f"Ollama: not reachable at {status.url} — start it with `ollama serve`"
+        return text, f"{text}\n{status.error}".strip(), "error"
+    text = f"Ollama {status.version}"
+    tip = [f"Ollama {status.version} at {status.url}"]
+    if status.loaded:
+        m = status.loaded[0]
+        share = f"{format_gb(m.size_vram)} GPU" if m.size_vram else "CPU only"
+        text = f"Ollama: {m.name} · {share}"
+        for lm in status.loaded:
+            ctx = f", context {lm.context_length}" if lm.context_length else ""
+            tip.append(f"{lm.name}: {format_gb(lm.size_vram)} of {format_gb(lm.size_bytes)} on GPU{ctx}")
+    else:
+        tip.append("No model loaded.")
+    return text, "\n".join(tip), "ok"
+
+
+class OllamaMonitor(QObject):
+    status_changed = Signal(object)  # ServerStatus
+
+    def __init__(self, context: AppContext, segment: Segment | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.segment = segment
+        self.last: ServerStatus | None = None
+        self.runner = TaskRunner("ollama-monitor", self)
+        self.runner.succeeded.connect(self._on_status)
+        self.runner.done.connect(self._on_done)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_INTERVAL_MS)
+        self.timer.timeout.connect(self.poll_now)
+        self._again = False
+        self._stopped = False
+        context.settings_changed.connect(self.poll_now)
+        if segment is not None:
+            segment.set_state("Ollama: checking…", f"Checking {self.url()}…")
+
+    def url(self) -> str:
+        return self.context.settings.effective_ollama_url()
+
+    def start(self) -> None:
+        self._stopped = False
+        self.timer.start()
+        self.poll_now()
+
+    def set_interval(self, ms: int) -> None:
+        self.timer.setInterval(ms)
+
+    @Slot()
+    def poll_now(self) -> None:
+        if self._stopped:
+            return
+        if self.runner.is_running():
+            self._again = True  # e.g. the URL changed mid-poll: poll once more afterwards
+            return
+        service = OllamaService(self.url(), timeout_s=2.0)
+        self.runner.start(lambda _report, _token: service.status())
+
+    @Slot(object)
+    def _on_status(self, status: ServerStatus) -> None:
+        self.last = status
+        if self.segment is not None:
+            self.segment.set_state(*describe(status))
+        self.status_changed.emit(status)
+
+    @Slot()
+    def _on_done(self) -> None:
+        if self._again:
+            self._again = False
+            self.poll_now()
+
+    def shutdown(self) -> None:
+        self._stopped = True
+        self.timer.stop()
+        self.runner.shutdown()
+
+
+def install_ollama_monitor(window) -> OllamaMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)
+    """Create the monitor for a window, hand it to panels that want it, start polling."""
+    monitor = OllamaMonitor(window.context, window.status.ollama, window)
+    window.ollama_monitor = monitor
+    for panel in window.panels:
+        attach = getattr(panel, "attach_ollama_monitor", None)
+        if attach is not None:
+            attach(monitor)
+    monitor.start()
+    return monitor
