@@ -63,6 +63,9 @@ def build_window(paths: UserPaths | None = None) -> MainWindow:
     context = AppContext(paths, settings, project)
     panels = build_panels(context)
     window = MainWindow(context, panels)
+    from vidgen_desktop.ui.ollama_monitor import install_ollama_monitor
+
+    install_ollama_monitor(window)
     return window
 
 

@@ -118,6 +118,12 @@ class MainWindow(QMainWindow):
         self.edit_menu = bar.addMenu("&Edit")
         self.view_menu = bar.addMenu("&View")
         self.help_menu = bar.addMenu("&Help")
+        settings_action = QAction("&Settings…", self)
+        settings_action.setObjectName("action_settings")
+        settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        settings_action.triggered.connect(self.open_settings)
+        self.edit_menu.addAction(settings_action)
+        self.settings_action = settings_action
 
         open_folder = QAction("Open Project &Folder", self)
         open_folder.triggered.connect(self._open_project_folder)
@@ -173,6 +179,11 @@ class MainWindow(QMainWindow):
 
         self.about_dialog = AboutDialog(self.context.paths, self.server_versions, self)
         self.about_dialog.open()
+
+    def open_settings(self) -> None:
+        from vidgen_desktop.ui.settings_dialog import open_settings_dialog
+
+        self.settings_dialog = open_settings_dialog(self, self.context)
 
     def _open_project_folder(self) -> None:
         if self.context.project is not None:
