@@ -8,7 +8,7 @@ Qt-free on purpose: the CLI, the panels' workers and the tests all use the same 
     bound.seed                                              # the seed really used
 """
 
-from vidgen_desktop.workflow.bind import BoundGraph, bind, bypass_node, random_seed
+from vidgen_desktop.workflow.bind import SEED_LIMIT, BoundGraph, bind, bypass_node, random_seed
 from vidgen_desktop.workflow.conventions import (
     CLASS_BINDINGS,
     REQUIRED,
@@ -38,6 +38,7 @@ from vidgen_desktop.workflow.video import VideoPlan, plan_video
 __all__ = [
     "CLASS_BINDINGS",
     "REQUIRED",
+    "SEED_LIMIT",
     "STAGE_PARAMS",
     "Availability",
     "Binding",
