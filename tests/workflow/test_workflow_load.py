@@ -231,3 +231,14 @@ def test_shipped_manifest_damage_is_reported(workflows_copy):
     write_json(workflows_copy / "manifest.json", {"workflows": {"x.json": {"stage": 3}}})
     with pytest.raises(InvalidInput, match="shipped workflow manifest is malformed"):
         shipped_workflows(workflows_copy)
+
+
+def test_readme_documents_every_parameter_and_bound_class():
+    from vidgen_desktop.workflow import CLASS_BINDINGS, STAGE_PARAMS
+
+    readme = (WORKFLOWS / "README.md").read_text(encoding="utf-8")
+    for params in STAGE_PARAMS.values():
+        for param in params:
+            assert f"${param}" in readme, param
+    for class_type in CLASS_BINDINGS:
+        assert class_type.replace("1.5", "") in readme, class_type
