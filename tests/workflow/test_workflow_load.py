@@ -242,3 +242,28 @@ def test_readme_documents_every_parameter_and_bound_class():
             assert f"${param}" in readme, param
     for class_type in CLASS_BINDINGS:
         assert class_type.replace("1.5", "") in readme, class_type
+
+
+def test_bom_from_windows_editors_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(USER_EXPORT).encode("utf-8"))
+    assert load_workflow(path).stage is Stage.IMAGE
+
+
+def test_a_huge_file_is_refused_without_reading_it(tmp_path, monkeypatch):
+    from vidgen_desktop.workflow import loader
+
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 100)
+    with pytest.raises(InvalidInput, match="too large to be a workflow"):
+        load_workflow(_user_file(tmp_path))
+
+
+def test_same_name_fallback_never_overwrites_a_link(tmp_path):
+    graph = json.loads(json.dumps(USER_EXPORT))
+    graph["8"] = {
+        "class_type": "SomeGuider",
+        "inputs": {"positive": ["2", 0]},
+        "_meta": {"title": "$positive"},
+    }
+    with pytest.raises(InvalidInput, match=r"\(SomeGuider\) has no input the app can set"):
+        load_workflow(_user_file(tmp_path, graph))

@@ -192,3 +192,43 @@ def test_availability_explains_each_unusable_workflow(info_025):
     results = availability(shipped_workflows(WORKFLOWS, Stage.IMAGE), info_025)
     assert [r.usable for r in results] == [False, False]
     assert all("ComfyUI/models/" in r.reason() for r in results)
+
+
+def test_dynamic_combo_sub_inputs_are_known_on_025(tmp_path, core_025):
+    """0.25 sends a dynamic combo's own inputs as `<combo>.<sub>` (checked on a real server)."""
+    graph = {
+        "1": {
+            "class_type": "EmptyImage",
+            "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0},
+        },
+        "2": {
+            "class_type": "ResizeImageMaskNode",
+            "inputs": {
+                "input": ["1", 0],
+                "resize_type": "scale dimensions",
+                "resize_type.width": 32,
+                "resize_type.height": 16,
+                "resize_type.crop": "center",
+                "scale_method": "area",
+            },
+            "_meta": {"title": "resize"},
+        },
+        "3": {
+            "class_type": "SaveImage",
+            "inputs": {"images": ["2", 0], "filename_prefix": "x"},
+            "_meta": {"title": "$output"},
+        },
+        "4": {
+            "class_type": "CLIPTextEncode",
+            "inputs": {"text": "", "clip": ["9", 0]},
+            "_meta": {"title": "$positive"},
+        },
+        "9": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "m.safetensors"}},
+        "5": {"class_type": "KSampler", "inputs": {"seed": 1}, "_meta": {"title": "$seed"}},
+    }
+    workflow = load_workflow(write_json(tmp_path / "resize.json", graph))
+    problems = [p for p in preflight(workflow, core_025) if p.node_id == "2"]
+    assert problems == [], [p.message for p in problems]
+    graph["2"]["inputs"]["resize_type"] = "stretch somehow"
+    (problem,) = [p for p in preflight(workflow, core_025, graph=graph) if p.node_id == "2"]
+    assert "'stretch somehow' is not a choice for resize_type" in problem.message

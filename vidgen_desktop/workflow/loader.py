@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 SIDECAR_SUFFIX = ".vidgen.json"
+#: Real API exports are kilobytes; anything this big was picked by mistake.
+MAX_FILE_BYTES = 20 * 2**20
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,12 @@ class Workflow:
 
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"{path.name} is too large to be a workflow ({path.stat().st_size // 2**20} MB).",
+                hint="Pick the JSON file that ComfyUI's Export (API) wrote.",
+            )
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors add a BOM
     except FileNotFoundError as exc:
         raise InvalidInput(f"Workflow file not found: {path}", detail=str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -143,8 +150,8 @@ def find_bindings(graph: dict[str, ApiNode], source: str) -> dict[str, list[Bind
                 target = None
             else:
                 target = input_for(node.class_type, param)
-                if target is None and param in node.inputs:
-                    target = param  # unknown class, but an input of that very name
+                if target is None and param in node.inputs and not is_link(node.inputs[param]):
+                    target = param  # unknown class, but a widget input of that very name
                 if target is None:
                     raise InvalidInput(
                         f"{source}: the node titled '{node.meta.title}' ({node.class_type}) has "

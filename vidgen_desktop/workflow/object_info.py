@@ -31,7 +31,7 @@ class InputSpec:
 
 def types_compatible(output_type: str, input_type: str) -> bool:
     """Mirror of the server's link check, loose where the server is loose (`*`, unions, V3)."""
-    if "*" in (output_type, input_type) or input_type.startswith("COMFY_"):
+    if "*" in (output_type, input_type) or input_type == "COMBO" or input_type.startswith("COMFY_"):
         return True
     return output_type in input_type.split(",") or input_type in output_type.split(",")
 
@@ -52,7 +52,8 @@ def _spec(name: str, raw: Any, required: bool) -> InputSpec:
     if isinstance(head, list | tuple):
         return InputSpec(name, "COMBO", required, tuple(head), default=extra.get("default"))
     if head == "COMFY_DYNAMICCOMBO_V3":  # options are sub-schemas; the value is one key
-        return InputSpec(name, "COMBO", required, None, default=extra.get("default"))
+        keys = tuple(o["key"] for o in extra.get("options") or [] if isinstance(o, dict))
+        return InputSpec(name, "COMBO", required, keys or None, default=extra.get("default"))
     if head == "COMBO":
         options = extra.get("options")
         return InputSpec(
@@ -84,12 +85,12 @@ def input_specs(info: ObjectInfo, class_type: str) -> dict[str, InputSpec]:
 
 
 def input_spec(info: ObjectInfo, class_type: str, name: str) -> InputSpec | None:
-    """Spec of one input; for 0.25 dynamic combos `mode.sub` is accepted when `mode` exists."""
+    """Spec of one input; 0.25 dynamic inputs `mode.sub` are accepted when `mode` exists."""
     specs = input_specs(info, class_type)
     if name in specs:
         return specs[name]
     head = name.split(".", 1)[0]
-    if "." in name and head in specs and specs[head].type == "COMBO":
+    if "." in name and head in specs:  # dynamic combo / autogrow sub-input (0.25)
         return InputSpec(name=name, type="*", required=False)
     return None
 
