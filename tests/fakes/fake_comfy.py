@@ -109,6 +109,10 @@ class FakeComfy:
         self.hold = threading.Event()  # set: jobs stay queued
         self.max_upload_size = 104857600
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
+        #: after a socket drop, refuse new WebSocket upgrades for this long (503), so the job can
+        #: finish while we are disconnected
+        self.refuse_ws_after_drop_s = 0.0
+        self.ws_refused_until = 0.0
         # -- state ------------------------------------------------------------------------
         self.requests: list[Recorded] = []
         self.ws_log: list[tuple[float, str, str | None]] = []  # (t, type, node)
@@ -128,7 +132,8 @@ class FakeComfy:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._threads = [threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-comfy-http"),
+        self._threads = [threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
+                                         name="fake-comfy-http"),
                          threading.Thread(target=self._worker, daemon=True, name="fake-comfy-worker")]
         for t in self._threads:
             t.start()
@@ -150,6 +155,7 @@ class FakeComfy:
         return [r.body for r in self.requests if r.path == path]
 
     def drop_sockets(self) -> None:
+        self.ws_refused_until = time.monotonic() + self.refuse_ws_after_drop_s
         for conn in list(self.conns.values()):
             conn.drop()
         self.conns.clear()

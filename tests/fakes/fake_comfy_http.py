@@ -60,6 +60,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
         # -- GET ----------------------------------------------------------------------------
         def do_GET(self) -> None:  # noqa: N802
             path, query = self._record("GET", None)
+            if path == "/ws" and time.monotonic() < fake.ws_refused_until:
+                return self._reply(503, b"restarting", ctype="text/plain; charset=utf-8")
             if path == "/ws":
                 return self._websocket(query.get("clientId", [""])[0])
             if path == "/system_stats":

@@ -238,6 +238,8 @@ class ComfyClient:
             if token is not None:
                 token.raise_if_cancelled()
             raise ServerUnavailable("The download from ComfyUI broke off.", detail=str(exc)) from exc
+        if token is not None:
+            token.raise_if_cancelled()  # cancel closes the response, which ends the loop quietly
         if total is not None and done != total:
             raise ServerUnavailable("The download from ComfyUI was incomplete.",
                                     detail=f"{done} of {total} bytes")

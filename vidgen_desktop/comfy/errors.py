@@ -100,7 +100,8 @@ def problem_from_item(node_id: str, class_type: str, item) -> NodeProblem:  # no
         allowed = ", ".join(map(str, options[:8])) if isinstance(options, list) else ""
         msg = f"'{received}' is not an allowed value for '{input_name}' of {where}."
         if allowed:
-            msg += f" Allowed: {allowed}{' …' if len(options) > 8 else ''}."
+            more = len(options) - 8 if isinstance(options, list) else 0
+            msg += f" Allowed: {allowed}{f' and {more} more' if more > 0 else ''}."
     elif item.type == "required_input_missing":
         msg = f"{where} is missing its required input '{input_name}'."
     elif item.type in ("value_smaller_than_min", "value_bigger_than_max"):
