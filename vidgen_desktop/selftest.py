@@ -188,6 +188,25 @@ def _close_like_a_user(window: MainWindow) -> None:
     QApplication.processEvents()
 
 
+def check_text_and_locale() -> str:
+    """ICU-backed text features still work (the Linux build ships a slimmed ICU data library)."""
+    from PySide6.QtCore import QCollator, QLocale, QTimeZone
+
+    german = QCollator(QLocale("de_DE"))
+    if not german.compare("ärger", "bauer") < 0:
+        raise CheckFailed("German collation does not sort 'ä' with 'a' (ICU collation data?)")
+    upper = QLocale("tr_TR").toUpper("i")
+    if upper != "\u0130":
+        raise CheckFailed(f"Turkish upper-casing of 'i' gave {upper!r} (ICU case data?)")
+    number = QLocale("de_DE").toString(1234.5, "f", 1)
+    if number != "1.234,5":
+        raise CheckFailed(f"German number format gave {number!r}")
+    berlin = QTimeZone(b"Europe/Berlin")
+    if not berlin.isValid():
+        raise CheckFailed("time zone Europe/Berlin unknown")
+    return f"collation, case mapping, number format ({number}), time zones"
+
+
 def write_test_wav(path: Path, seconds: float = 0.25, rate: int = 8000) -> None:
     frames = b"".join(
         struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
@@ -261,6 +280,7 @@ def _checks(work_dir: Path) -> Iterator[tuple[str, Callable[[], str]]]:
     yield "resources", check_resources
     yield "workflows", check_workflows
     yield "package data", check_package_data
+    yield "text and locale", check_text_and_locale
     yield "main window", check_main_window
     yield "multimedia", lambda: check_multimedia(work_dir)
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 PROBE_ENV = "VIDGEN_STARTUP_PROBE"
 SCREENSHOT_ENV = "VIDGEN_SCREENSHOT"
@@ -47,7 +47,7 @@ def install(window: QWidget, first_shown) -> bool:  # noqa: ANN001 - a bound Qt 
         if shot:
             QTimer.singleShot(SCREENSHOT_DELAY_MS, lambda: _grab_and_quit(window, Path(shot)))
         else:
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, window.close)  # a user's close: panels shut down
 
     first_shown.connect(on_first_shown)
     return True
@@ -56,4 +56,4 @@ def install(window: QWidget, first_shown) -> bool:  # noqa: ANN001 - a bound Qt 
 def _grab_and_quit(window: QWidget, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(path))
-    QApplication.quit()
+    window.close()
