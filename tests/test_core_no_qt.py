@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "vidgen_desktop"
-CORE_PACKAGES = ["core", "ollama_client", "comfy", "workflow"]
+CORE_PACKAGES = ["core", "ollama_client", "comfy", "workflow", "pipeline"]
 
 
 def test_core_modules_do_not_import_qt():

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.atomic import BackgroundWriter
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import UserPaths
+from vidgen_desktop.pipeline import StepRates
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ class AppContext(QObject):
     storage_error = Signal(str, str)
     #: a panel's stage state changed (the stepper re-reads every panel)
     stages_changed = Signal()
+    #: a long job reports progress (title, Progress) / ended (message): the status bar shows it
+    job_progress = Signal(str, object)
+    job_finished = Signal(str)
 
     def __init__(self, paths: UserPaths, settings: Settings, project: Project | None = None) -> None:
         super().__init__()
@@ -36,6 +41,8 @@ class AppContext(QObject):
         self.settings = settings
         self.writer = BackgroundWriter(on_error=self._on_write_error)
         self.project: Project | None = None
+        self.step_rates = StepRates(paths.data_dir / "step_rates.json")
+        self._comfy: ComfyClient | None = None
         if project is not None:
             self.set_project(project)
 
@@ -63,6 +70,16 @@ class AppContext(QObject):
         self.takes_changed.emit(stage)
         self.stages_changed.emit()
 
+    # -- servers ----------------------------------------------------------------------------
+    def comfy_client(self) -> ComfyClient:
+        """The shared ComfyUI client (one WebSocket per server). Creating it does no I/O."""
+        url = self.settings.comfyui_url
+        if self._comfy is None or self._comfy.base_url != url.rstrip("/"):
+            old, self._comfy = self._comfy, ComfyClient(url)
+            if old is not None:
+                old.close()
+        return self._comfy
+
     # -- settings --------------------------------------------------------------------------
     def save_settings(self) -> None:
         self.writer.write_text(self.paths.settings_file, self.settings.model_dump_json(indent=2))
@@ -76,5 +93,7 @@ class AppContext(QObject):
         self.storage_error.emit(str(path), getattr(exc, "message", str(exc)))
 
     def close(self) -> None:
+        if self._comfy is not None:
+            self._comfy.close()
         self.writer.flush()
         self.writer.close()

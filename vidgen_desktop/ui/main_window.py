@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         context.stages_changed.connect(self.refresh_stages)
         context.project_changed.connect(self._on_project_changed)
         context.storage_error.connect(self._on_storage_error)
+        context.job_progress.connect(self.status.show_job)
+        context.job_finished.connect(self.status.clear_job)
         self._on_project_changed(context.project)
         self.refresh_stages()
         self.stepper.setCurrentRow(0)

@@ -1,0 +1,153 @@
+"""Run one ComfyUI stage (image, voice or video) end to end and describe the resulting take.
+
+Order matters for a 12 GB card and for the user's time:
+1. preflight against /object_info (nothing is queued if a node pack or model file is missing),
+2. the GPU hand-off (Ollama lets go of its model, confirmed via /api/ps),
+3. uploads of input files (image / speech / reference clip),
+4. bind the workflow's `$title` parameters, run the job, download outputs into the project.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vidgen_desktop.comfy import ComfyClient, JobOptions, JobResult, run_job
+from vidgen_desktop.core import handoff
+from vidgen_desktop.core.cancel import CancelToken
+from vidgen_desktop.core.errors import InvalidOutput, VidGenError
+from vidgen_desktop.core.media_info import duration_seconds
+from vidgen_desktop.core.progress import Progress, ProgressCallback
+from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.pipeline.step_rates import StepRates
+from vidgen_desktop.workflow import Problem, Workflow, bind, preflight
+
+log = logging.getLogger(__name__)
+
+#: which output kind each stage keeps as its take
+STAGE_KIND = {"image": "image", "voice": "audio", "video": "video"}
+
+
+class PreflightFailed(VidGenError):
+    """The server lacks something the workflow needs; nothing was queued."""
+
+    exit_code = 8
+
+    def __init__(self, workflow: Workflow, problems: list[Problem]) -> None:
+        lines = [p.user_text() for p in problems]
+        super().__init__(
+            f"ComfyUI cannot run “{workflow.name}” yet: " + lines[0]
+            + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""),
+            detail="\n".join(lines),
+            hint="Install what is missing, restart ComfyUI, then try again.",
+        )
+        self.problems = problems
+        self.workflow = workflow
+
+
+@dataclass
+class StageRequest:
+    stage: str  # "image" | "voice" | "video"
+    workflow: Workflow
+    #: bind parameters (see workflow.STAGE_PARAMS); upload names are filled in by run_stage
+    params: dict[str, Any]
+    #: bind parameter → local file to upload first (image, audio, reference_audio)
+    uploads: dict[str, Path] = field(default_factory=dict)
+    #: what the user chose, stored with the take (shown in its tooltip, restored on "reuse")
+    take_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StageOutcome:
+    take: Take
+    job: JobResult
+    seed: int | None
+    handoff: handoff.HandoffResult | None
+    #: measured seconds per sampler step of this run, if the workflow has steps
+    step_rate: float | None = None
+    ignored_params: list[str] = field(default_factory=list)
+
+
+def check_workflow(client: ComfyClient, workflow: Workflow) -> list[Problem]:
+    """Preflight only (for the panel to show problems as soon as a workflow is picked)."""
+    return preflight(workflow, client.object_info())
+
+
+def run_stage(
+    client: ComfyClient,
+    project: Project,
+    request: StageRequest,
+    report: ProgressCallback,
+    token: CancelToken,
+    *,
+    settings: Settings,
+    step_rates: StepRates | None = None,
+    add_to_project: bool = True,
+) -> StageOutcome:
+    """Blocking; call it from a worker thread or the CLI. Raises VidGenError subclasses."""
+    wf = request.workflow
+    report(Progress(None, f"Checking ComfyUI has what “{wf.name}” needs…"))
+    problems = preflight(wf, client.object_info())
+    if problems:
+        raise PreflightFailed(wf, problems)
+    token.raise_if_cancelled()
+
+    hand = handoff.before_comfy(
+        settings.effective_ollama_url(), enabled=settings.gpu_handoff, report=report, token=token
+    )
+    if hand.performed and not hand.confirmed:
+        log.warning("hand-off not confirmed: %s", hand.message)
+
+    params = dict(request.params)
+    for name, path in request.uploads.items():
+        token.raise_if_cancelled()
+        report(Progress(None, f"Uploading {Path(path).name} to ComfyUI…"))
+        params[name] = client.upload(Path(path)).node_value
+
+    bound = bind(wf, params)
+    problems = preflight(wf, client.object_info(), graph=bound.graph)
+    if problems:
+        raise PreflightFailed(wf, problems)
+
+    kind = STAGE_KIND[request.stage]
+    result = run_job(client, bound.graph, report, token, project, request.stage,
+                     JobOptions(kinds=(kind,)))
+    out = result.first(kind)
+    if out is None:
+        raise InvalidOutput(
+            f"“{wf.name}” finished but produced no {kind} file.",
+            hint="Check that the workflow's output node saves a file (Save Image / Save Audio / Save Video).",
+        )
+    steps = _total_steps(bound)
+    rate = None
+    if step_rates is not None and steps:
+        rate = step_rates.record(wf.name, result.elapsed_s, steps)
+
+    take = Take(
+        stage=request.stage,
+        file=project.relative(out.path),
+        kind=kind,  # type: ignore[arg-type]
+        seed=bound.seed,
+        workflow=wf.name,
+        settings=dict(request.take_settings),
+        duration_s=duration_seconds(out.path) if kind in ("audio", "video") else None,
+        info={"prompt_id": result.prompt_id, "elapsed_s": round(result.elapsed_s, 2),
+              "bytes": out.size},
+    )
+    if kind == "image":
+        take.width, take.height = request.params.get("width"), request.params.get("height")
+    if add_to_project:
+        project.add_take(take)
+    return StageOutcome(take, result, bound.seed, hand, rate, sorted(bound.ignored))
+
+
+def _total_steps(bound: Any) -> int:
+    video = getattr(bound, "video", None)
+    if video is not None and getattr(video, "total_steps", None):
+        return int(video.total_steps)
+    graph = bound.graph
+    return sum(int(n["inputs"].get("steps", 0) or 0) for n in graph.values()
+               if isinstance(n, dict) and isinstance(n.get("inputs", {}).get("steps"), int))
