@@ -125,6 +125,7 @@ class FakeComfy:
         self.conns: dict[str, _WsConn] = {}
         self.ws_connects = 0
         self._interrupt: str | None = None
+        self._outputs_made = False
         self._number = 0
         self._lock = threading.Condition()
         self._stop = False
@@ -229,6 +230,7 @@ class FakeComfy:
         return int(time.time() * 1000)
 
     def _execute(self, pid: str, graph: dict[str, Any], cid: str | None) -> None:
+        self._outputs_made = False
         self._status()
         messages: list[list[Any]] = []
         start = {"prompt_id": pid, "timestamp": self._now_ms()}
@@ -299,8 +301,9 @@ class FakeComfy:
             prefix = str(node.get("inputs", {}).get("filename_prefix", "ComfyUI")).split("/")[-1]
             n = len(self.files) + 1
             specs = [FakeOutput(f"{prefix}_{n:05d}_.png", data=PNG_1PX)]
-        else:
-            self.outputs = []  # each configured output is produced once, by the first Save node
+        elif self._outputs_made:
+            specs = []  # configured outputs are produced once per job, by the first Save node
+        self._outputs_made = True
         ui: dict[str, Any] = {}
         for spec in specs:
             self.files[("output", spec.subfolder, spec.filename)] = spec

@@ -32,6 +32,11 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "Python/3.11 aiohttp/3.11"
 
+        def setup(self) -> None:
+            super().setup()
+            # aiohttp sets TCP_NODELAY; without it Nagle + delayed ACK add ~40 ms per reply
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
             return
 
