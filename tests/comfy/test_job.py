@@ -317,3 +317,29 @@ def test_fake_emulates_version_specific_prompt_id_rules(fake_comfy: FakeComfy, g
         assert resp.status_code == 400 and resp.json()["error"]["type"] == "invalid_prompt_id"
     else:
         assert resp.status_code == 200 and resp.json()["prompt_id"] == "JOB-1"
+
+
+def test_plain_previews_without_metadata_are_accepted(fake_comfy, client, project, graph, reports, token):
+    """Servers without preview metadata send type-1 frames (no prompt id): ours while we run."""
+    fake_comfy.supports_preview_metadata = False
+    fake_comfy.steps = 3
+    run_job(client, graph, reports, token, project, "image")
+    assert [p.preview for p in reports.previews()] == [fake_comfy.preview_image] * 3
+
+
+def test_foreign_prompt_events_do_not_finish_our_job(fake_comfy, client, project, graph, reports, token):
+    """A prompt queued without client_id ahead of ours is broadcast to every socket; we wait for ours."""
+    fake_comfy.hold.set()
+    fake_comfy.steps, fake_comfy.step_delay = 3, 0.01
+    foreign = requests.post(f"{fake_comfy.url}/prompt", json={"prompt": graph}, timeout=2).json()["prompt_id"]
+    t, box = _run_in_thread(lambda: run_job(client, graph, reports, token, project, "image"))
+    assert _wait_for(lambda: len(fake_comfy.pending) == 2)
+    fake_comfy.hold.clear()
+    t.join(10)
+    result = box["result"]
+    assert result.prompt_id != foreign and result.files[0].path.is_file()
+    assert foreign in fake_comfy.history and result.prompt_id in fake_comfy.history
+    assert any("1 ahead" in p.message for p in reports if p.kind == "status")
+    # the foreign sampler's broadcast progress did not move our bar before our start
+    ours_started = next(i for i, p in enumerate(reports) if p.kind == "step")
+    assert all(p.fraction == 0.0 for p in reports[:ours_started] if p.fraction is not None)

@@ -108,6 +108,8 @@ class FakeComfy:
         self.restart_after_step: int | None = None
         self.hold = threading.Event()  # set: jobs stay queued
         self.max_upload_size = 104857600
+        #: False: behave like a server without preview metadata (no feature_flags reply, type-1 frames)
+        self.supports_preview_metadata = True
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
         #: after a socket drop, refuse new WebSocket upgrades for this long (503), so the job can
         #: finish while we are disconnected

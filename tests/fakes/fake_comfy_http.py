@@ -209,7 +209,7 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 elif opcode == 0x1 and first:
                     first = False
                     msg = json.loads(payload or b"{}")
-                    if msg.get("type") == "feature_flags":
+                    if msg.get("type") == "feature_flags" and fake.supports_preview_metadata:
                         conn.metadata_previews = bool((msg.get("data") or {}).get("supports_preview_metadata"))
                         flags = load_recorded(fake.tdir, "ws_connect")["ws"][1]["msg"]
                         conn.send_json(flags)
