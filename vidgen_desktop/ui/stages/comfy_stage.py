@@ -245,6 +245,10 @@ class ComfyStagePanel(StagePanel):
     def workflow_changed(self, workflow: Workflow | None) -> None:
         """Show only the controls the chosen workflow binds; fill in its defaults."""
 
+    def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
+        """Worker side, right after run_stage (no widgets here): inspect or annotate the take."""
+        return outcome
+
     # ---- helpers for subclasses ------------------------------------------------------------------
     @staticmethod
     def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
@@ -479,9 +483,12 @@ class ComfyStagePanel(StagePanel):
         client = context.comfy_client()
         settings = context.settings.model_copy(deep=True)
 
+        post = self.postprocess
+
         def task(report, token) -> StageOutcome:  # noqa: ANN001
-            return run_stage(client, project, request, report, token, settings=settings,
-                             step_rates=context.step_rates, add_to_project=False)
+            outcome = run_stage(client, project, request, report, token, settings=settings,
+                                step_rates=context.step_rates, add_to_project=False)
+            return post(outcome, project)
 
         self._started_title = f"{self.title}: {wf.name}"
         self.progress_bar.setRange(0, 0)
