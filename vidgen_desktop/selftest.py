@@ -56,12 +56,12 @@ def check_version() -> str:
     return __version__
 
 
-def check_resources() -> str:
+def check_resources(root: Path | None = None) -> str:
     from PySide6.QtGui import QImage
 
     from vidgen_desktop.resources import resources_dir
 
-    root = resources_dir()
+    root = root or resources_dir()
     files = _files_under(root) if root.is_dir() else []
     if not files:
         raise CheckFailed(f"no resources found in {root}")
@@ -85,7 +85,7 @@ def _workflow_api() -> object | None:
         return None
 
 
-def _is_graph_file(path: Path, api: object | None) -> bool:
+def _is_graph_file(path: Path) -> bool:
     """Workflow graphs, as opposed to the manifest and per-workflow sidecars."""
     loader_mod = sys.modules.get("vidgen_desktop.workflow.loader")
     manifest = getattr(loader_mod, "MANIFEST_NAME", "manifest.json")
@@ -93,10 +93,10 @@ def _is_graph_file(path: Path, api: object | None) -> bool:
     return path.suffix.lower() == ".json" and path.name != manifest and not path.name.endswith(sidecar)
 
 
-def check_workflows() -> str:
+def check_workflows(root: Path | None = None) -> str:
     from vidgen_desktop.resources import workflows_dir
 
-    root = workflows_dir()
+    root = root or workflows_dir()
     if not root.is_dir():
         raise CheckFailed(f"workflows folder missing: {root}")
     files = _files_under(root)
@@ -109,7 +109,7 @@ def check_workflows() -> str:
         except (OSError, ValueError) as exc:
             raise CheckFailed(f"{path.name} is not valid JSON: {exc}") from exc
     api = _workflow_api()
-    graphs = [p for p in files if _is_graph_file(p, api)]
+    graphs = [p for p in files if _is_graph_file(p)]
     if not graphs:
         raise CheckFailed(f"no workflow graphs in {root}")
     load_workflow = getattr(api, "load_workflow", None)
@@ -219,7 +219,8 @@ def write_test_wav(path: Path, seconds: float = 0.25, rate: int = 8000) -> None:
         w.writeframes(frames)
 
 
-def check_multimedia(work_dir: Path) -> str:
+def check_multimedia(work_dir: Path, media: Path | None = None) -> str:
+    """Load `media` (default: a generated 0.25 s WAV) to LoadedMedia with a video output set."""
     from PySide6.QtCore import QEventLoop, QTimer, QUrl
     from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
     from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -227,8 +228,9 @@ def check_multimedia(work_dir: Path) -> str:
     from vidgen_desktop.app import create_app
 
     create_app(sys.argv[:1])  # QVideoWidget needs a QApplication even if the window check failed
-    wav = work_dir / "selftest.wav"
-    write_test_wav(wav)
+    if media is None:
+        media = work_dir / "selftest.wav"
+        write_test_wav(media)
     player = QMediaPlayer()
     audio = QAudioOutput()
     video = QVideoWidget()
@@ -254,17 +256,19 @@ def check_multimedia(work_dir: Path) -> str:
         if not player.isAvailable():
             raise CheckFailed("no QtMultimedia backend available (ffmpeg plugin missing?)")
         timer.start(int(MEDIA_TIMEOUT_S * 1000))
-        player.setSource(QUrl.fromLocalFile(str(wav)))
+        player.setSource(QUrl.fromLocalFile(str(media)))
         if player.mediaStatus() != QMediaPlayer.MediaStatus.LoadedMedia:
             loop.exec()
         status = player.mediaStatus()
         if errors:
-            raise CheckFailed(f"media player error: {errors[0]}")
+            raise CheckFailed(f"{media.name} did not load: {errors[0]}")
         if status != QMediaPlayer.MediaStatus.LoadedMedia:
-            raise CheckFailed(f"test WAV did not load within {MEDIA_TIMEOUT_S:.0f} s ({status.name})")
+            raise CheckFailed(
+                f"{media.name} did not load within {MEDIA_TIMEOUT_S:.0f} s ({status.name})"
+            )
         if player.duration() <= 0:
-            raise CheckFailed("test WAV loaded with no duration")
-        return f"QMediaPlayer + QAudioOutput + QVideoWidget; WAV loaded, {player.duration()} ms"
+            raise CheckFailed(f"{media.name} loaded with no duration")
+        return f"QMediaPlayer + QAudioOutput + QVideoWidget; {media.name} loaded, {player.duration()} ms"
     finally:
         timer.stop()
         player.stop()
