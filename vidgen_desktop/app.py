@@ -66,6 +66,9 @@ def build_window(paths: UserPaths | None = None) -> MainWindow:
     from vidgen_desktop.ui.ollama_monitor import install_ollama_monitor
 
     install_ollama_monitor(window)
+    from vidgen_desktop.ui.comfy_monitor import install_comfy_monitor
+
+    install_comfy_monitor(window)
     return window
 
 

@@ -49,10 +49,15 @@ OWN_FILE = "Use my own file…"
 _OWN_ROLE = "own"
 
 
-def _check_server(client: ComfyClient, stage: Stage, extra: list[Path]):  # noqa: ANN202
-    """Worker side: load the stage's workflows, then ask the server what it can run."""
+def _check_server(client: ComfyClient, stage: Stage, extra: list[Path], fresh: bool = False):  # noqa: ANN202
+    """Worker side: load the stage's workflows, then ask the server what it can run.
+
+    `fresh` drops the client's cached /object_info first (the user installed models or packs).
+    """
 
     def task(report, token) -> tuple[list[Workflow], list[Availability] | None, str]:  # noqa: ANN001
+        if fresh:
+            client.refresh()
         workflows = load_shipped(stage=stage)
         for path in extra:
             try:
@@ -101,7 +106,7 @@ class ComfyStagePanel(StagePanel):
         self.workflow_combo.activated.connect(self._on_workflow_activated)
         self.recheck_button = QPushButton("Re-check server")
         self.recheck_button.setToolTip("Ask ComfyUI again which nodes and model files it has")
-        self.recheck_button.clicked.connect(self.refresh_workflows)
+        self.recheck_button.clicked.connect(self.recheck_server)
         self.workflow_info = QLabel()
         self.workflow_info.setObjectName(f"{self.key}_workflow_info")
         self.workflow_info.setWordWrap(True)
@@ -201,9 +206,10 @@ class ComfyStagePanel(StagePanel):
         self.checker.failed.connect(self._on_check_failed)
         self.checker.done.connect(self._after_check)
         self._recheck_wanted = False
+        self._recheck_fresh = False
         self.importer = TaskRunner(f"{self.key}-import", self)
         self.importer.succeeded.connect(self._on_imported)
-        self.importer.failed.connect(self._show_error)
+        self.importer.failed.connect(self._show_input_error)
 
         context.project_changed.connect(lambda _p: self.refresh_takes())
         context.scene_changed.connect(lambda _s: self._inputs_changed())
@@ -231,8 +237,11 @@ class ComfyStagePanel(StagePanel):
         """Why this stage cannot run yet ("" when its inputs exist)."""
         return ""
 
-    def validate_import(self, path: Path) -> None:
-        """Worker side: refuse a file that is not this stage's kind (subclasses check deeper)."""
+    def validate_import(self, path: Path) -> dict[str, Any] | None:
+        """Worker side: refuse a file that is not this stage's kind (subclasses check deeper).
+
+        May return extra Take fields learnt while checking (e.g. {"width": .., "height": ..}).
+        """
         if not path.is_file():
             raise InvalidInput(f"{path} is not a file.")
         if media_kind(path) != self.kind:
@@ -304,13 +313,22 @@ class ComfyStagePanel(StagePanel):
         self.takes.shutdown()
 
     # ---- workflows -----------------------------------------------------------------------------
-    def refresh_workflows(self) -> None:
+    def refresh_workflows(self, fresh: bool = False) -> None:
         if self.checker.is_running():
             self._recheck_wanted = True
+            self._recheck_fresh = self._recheck_fresh or fresh
             return
         extra = [Path(p) for p in self._own_paths()]
         self.recheck_button.setEnabled(False)
-        self.checker.start(_check_server(self.context.comfy_client(), self.stage, extra))
+        self.checker.start(_check_server(self.context.comfy_client(), self.stage, extra, fresh))
+
+    def recheck_server(self) -> None:
+        """Re-check button: ask ComfyUI again, not the cached node list."""
+        self.refresh_workflows(fresh=True)
+
+    def attach_comfy_monitor(self, monitor) -> None:  # noqa: ANN001 - ui.comfy_monitor.ComfyMonitor
+        """Re-check by itself when ComfyUI comes up (or goes away), so Generate follows the server."""
+        monitor.reachability_changed.connect(lambda _up: self.refresh_workflows(fresh=True))
 
     def _own_paths(self) -> list[str]:
         own = self.context.settings.stage_values.get(f"{self.key}.own_workflows", [])
@@ -319,8 +337,8 @@ class ComfyStagePanel(StagePanel):
     def _after_check(self) -> None:
         self.recheck_button.setEnabled(True)
         if self._recheck_wanted:
-            self._recheck_wanted = False
-            self.refresh_workflows()
+            fresh, self._recheck_wanted, self._recheck_fresh = self._recheck_fresh, False, False
+            self.refresh_workflows(fresh)
 
     def _on_checked(self, result: tuple[list[Workflow], list[Availability] | None, str]) -> None:
         workflows, avail, message = result
@@ -402,7 +420,7 @@ class ComfyStagePanel(StagePanel):
 
     def _on_own_failed(self, error: VidGenError) -> None:
         self._restore_selection()
-        self._show_error(error)
+        self._show_input_error(error)
 
     def _restore_selection(self) -> None:
         wf_name = self.context.settings.workflows.get(self.key, "")
@@ -473,7 +491,7 @@ class ComfyStagePanel(StagePanel):
         try:
             request = self.build_request(wf)
         except InvalidInput as exc:
-            self._show_error(exc)
+            self._show_input_error(exc)  # an input to fix: no "Retry" that would fail the same way
             return
         self.banner.hide()
         self._last_request = request
@@ -569,10 +587,14 @@ class ComfyStagePanel(StagePanel):
         self._banner_action = "retry" if self._last_request is not None else ""
         self.banner.show_error(error, action="Retry" if self._banner_action else "")
 
+    def _show_input_error(self, error: VidGenError) -> None:
+        self._banner_action = ""
+        self.banner.show_error(error)
+
     def _on_banner_action(self) -> None:
         self.banner.hide()
         if self._banner_action == "recheck":
-            self.refresh_workflows()
+            self.recheck_server()
         elif self._banner_action == "retry":
             self.generate()
 
@@ -617,7 +639,7 @@ class ComfyStagePanel(StagePanel):
             takes = []
             for src in map(Path, paths):
                 token.raise_if_cancelled()
-                validate(src)
+                fields = validate(src) or {}
                 target = project.unique_path(stage, src.name)
                 try:
                     shutil.copyfile(src, target)
@@ -627,7 +649,7 @@ class ComfyStagePanel(StagePanel):
                 duration = duration_seconds(target) if kind in ("audio", "video") else None
                 takes.append(Take(stage=stage, file=project.relative(target), kind=kind,  # type: ignore[arg-type]
                                   source="imported", duration_s=duration,
-                                  settings={"imported from": src.name}))
+                                  settings={"imported from": src.name}, **fields))
             return takes
 
         self.importer.start(task)

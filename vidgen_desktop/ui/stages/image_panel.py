@@ -1,25 +1,292 @@
-"""Image stage panel (skeleton: replaced by the stage's real implementation)."""
+"""Image stage: the scene's image prompt → a still image through a ComfyUI workflow.
+
+Everything generic (workflow picker with server availability, Generate/Cancel, progress, takes,
+import) lives in ComfyStagePanel; this panel adds the prompts, style, size presets by aspect,
+quality and seed, the live preview while sampling and an image view that scales to fit.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+import logging
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.project import Take
+from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.pipeline import StageOutcome, StageRequest
+from vidgen_desktop.pipeline.image_sizes import presets
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
+from vidgen_desktop.ui.stages.image_inputs import FIXED, RANDOM, PromptBox, SettingsBox
+from vidgen_desktop.ui.stages.image_view import ImageView, probe_image, read_image
+from vidgen_desktop.workers.runner import TaskRunner
+from vidgen_desktop.workflow import Stage, Workflow
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT = ("No image yet.\nPress Generate image, or import your own picture "
+              "(Import… below, or drop a file anywhere on this page).")
 
 
-class ImagePanel(StagePanel):
+class ImagePanel(ComfyStagePanel):
     key = "image"
     title = "Image"
+    stage = Stage.IMAGE
+    kind = "image"
+    generate_text = "Generate image"
+
+    #: a take's image is on screen (the project-relative path); benchmarks and tests wait on it
+    image_shown = Signal(str)
 
     def __init__(self, context: AppContext) -> None:
-        super().__init__()
-        self.context = context
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Image stage"))
-        context.scene_changed.connect(lambda _s: self.state_changed.emit())
+        super().__init__(context)
+        self.setAcceptDrops(True)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(600)
+        self._save_timer.timeout.connect(self._save_inputs)
+        self.prompts.changed.connect(self._on_inputs_edited)
+        self.settings_box.changed.connect(self._on_inputs_edited)
+        self.runner.succeeded.connect(self._on_take_made)
+        self.runner.done.connect(self._after_job)
+        context.scene_changed.connect(self._on_scene)
+        context.project_changed.connect(lambda _p: self._restore_inputs())
+        self._restore_inputs()
 
-    def stage_state(self) -> StageState:
+    # ---- inputs -------------------------------------------------------------------------------
+    def build_inputs(self, layout: QVBoxLayout) -> None:
+        self.prompts = PromptBox()
+        self.settings_box = SettingsBox()
+        layout.addWidget(self.prompts)
+        layout.addWidget(self.settings_box)
+
+    def build_output(self) -> QWidget:
+        self.view = ImageView()
+        self.view.set_message(EMPTY_TEXT)
+        self.caption = QLabel()
+        self.caption.setObjectName("image_caption")
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reuse_seed_button = QPushButton("Reuse this take's seed")
+        self.reuse_seed_button.setObjectName("image_reuse_seed")
+        self.reuse_seed_button.setEnabled(False)
+        self.reuse_seed_button.setToolTip("Show a generated take first.")
+        self.reuse_seed_button.clicked.connect(self._reuse_seed)
+        row = QHBoxLayout()
+        row.addWidget(self.caption, 1)
+        row.addWidget(self.reuse_seed_button)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        self._shown: Take | None = None
+        self._wanted: Path | None = None
+        self.loader = TaskRunner("image-load", self)
+        self.loader.succeeded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.done.connect(self._load_next)
+        return box
+
+    def missing_inputs(self) -> str:
+        if self.context.project is None:
+            return "Open or create a project first."
         if self.context.scene is None:
-            return StageState(StageStatus.locked, "Waiting for a script: generate or write one first.")
-        return StageState(StageStatus.ready)
+            return "Waiting for a script: generate or write one on the Script stage first."
+        return ""
+
+    def workflow_changed(self, workflow: Workflow | None) -> None:
+        params = workflow.params if workflow is not None else set()
+        self.prompts.show_negative(workflow is None or "negative" in params)
+        self.settings_box.show_params(params if workflow is not None else {"width", "height", "steps",
+                                                                           "cfg", "seed"})
+        box = self.settings_box
+        box.set_presets(presets(workflow), str(self.recalled("aspect", "9:16")))
+        if workflow is not None:
+            for name, spin in (("steps", box.steps), ("cfg", box.cfg)):
+                value = self.recalled(f"{name}:{workflow.name}", workflow.default(name))
+                if value is not None:
+                    spin.blockSignals(True)
+                    spin.setValue(float(value) if name == "cfg" else int(value))
+                    spin.blockSignals(False)
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        positive, negative = self.prompts.values()
+        if not positive:
+            raise InvalidInput("The prompt is empty: describe what the image should show.",
+                               hint="Or press “Reset to script” to use the script's image prompt.")
+        box = self.settings_box
+        seed = box.seed_value()
+        preset = box.preset()
+        style = box.style_edit.text().strip()
+        values: dict[str, Any] = {"positive": positive, "negative": negative, "seed": seed,
+                                  "steps": box.steps.value(), "cfg": round(box.cfg.value(), 2)}
+        if preset is not None:
+            values["width"], values["height"] = preset.width, preset.height
+        params = {k: v for k, v in values.items() if k in workflow.params or k == "seed"}
+        if style:
+            params["style"] = style
+        settings: dict[str, Any] = {"prompt": positive}
+        if "negative" in params and negative:
+            settings["negative"] = negative
+        if style:
+            settings["style"] = style
+        if preset is not None and "width" in params:
+            settings["size"] = f"{preset.width}×{preset.height} px ({preset.aspect})"
+        for name in ("steps", "cfg"):
+            if name in params:
+                settings[name] = params[name]
+        settings["seed mode"] = "fixed" if seed is not None else "random"
+        self._remember_choices(workflow)
+        return StageRequest("image", workflow, params, take_settings=settings)
+
+    def validate_import(self, path: Path) -> dict[str, Any]:
+        """Worker side: the file must really decode as an image (not just be named like one)."""
+        super().validate_import(path)
+        width, height = probe_image(path)
+        return {"width": width, "height": height}
+
+    # ---- output ---------------------------------------------------------------------------------
+    def show_preview(self, data: bytes) -> None:
+        image = QImage.fromData(data)
+        if image.isNull():
+            return
+        self.view.set_image(image, mode="preview")
+        self.caption.setText("Live preview while sampling (the final image replaces it).")
+
+    def show_take(self, take: Take | None, path: Path | None) -> None:
+        self._shown = take
+        if take is None or path is None:
+            self._wanted = None
+            if not self.runner.is_running():
+                self.view.set_message(EMPTY_TEXT)
+                self.caption.setText("")
+            self._update_reuse()
+            return
+        self.caption.setText(self._describe(take))
+        self._update_reuse()
+        self._wanted = path
+        self._load_next()
+
+    def _describe(self, take: Take) -> str:
+        takes = self.project.takes_for(self.key) if self.project else []
+        number = next((i for i, t in enumerate(takes, start=1) if t.id == take.id), 0)
+        parts = [f"Take {number}" if number else "Take"]
+        if take.source == "imported":
+            parts.append(f"imported ({take.settings.get('imported from', take.file)})")
+        if take.seed is not None:
+            parts.append(f"seed {take.seed}")
+        if take.width and take.height:
+            parts.append(f"{take.width} × {take.height} px")
+        if take.workflow:
+            parts.append(take.workflow)
+        return " · ".join(parts)
+
+    def _load_next(self) -> None:
+        if self._wanted is None or self.loader.is_running():
+            return
+        path, self._wanted = self._wanted, None
+        self.loader.start(lambda _report, _token: (path, read_image(path)))
+
+    def _on_loaded(self, result: tuple[Path, QImage]) -> None:
+        path, image = result
+        shown = self.project.path_of(self._shown) if self.project and self._shown else None
+        if shown is None or Path(shown) != Path(path):
+            return  # the user moved on to another take meanwhile
+        self.view.set_image(image, mode="take")
+        self.image_shown.emit(self._shown.file if self._shown else "")
+
+    def _on_load_failed(self, error) -> None:  # noqa: ANN001 - VidGenError
+        self.view.set_message(f"Cannot show this take: {error.message}")
+
+    def _update_reuse(self) -> None:
+        seed = self._shown.seed if self._shown is not None else None
+        self.reuse_seed_button.setEnabled(seed is not None)
+        self.reuse_seed_button.setToolTip(
+            f"Set the seed to {seed} (Fixed) to vary this picture with the same composition"
+            if seed is not None else "This take has no seed (imported, or none shown yet).")
+
+    def _reuse_seed(self) -> None:
+        if self._shown is not None and self._shown.seed is not None:
+            self.settings_box.use_seed(self._shown.seed)
+
+    def _on_take_made(self, outcome: StageOutcome) -> None:
+        if outcome.seed is not None:
+            self.settings_box.last_seed.setText(str(outcome.seed))
+
+    def _after_job(self) -> None:
+        # A failed or cancelled job leaves its last preview on screen: go back to the chosen take.
+        if self.view.mode == "preview" and not self.loader.is_running() and self._wanted is None:
+            chosen = self.project.chosen_take(self.key) if self.project else None
+            self.show_take(chosen, self.project.path_of(chosen) if chosen and self.project else None)
+
+    # ---- scene sync and remembered inputs ---------------------------------------------------------
+    def _on_scene(self, scene: Scene | None) -> None:
+        if scene is not None:
+            self.prompts.set_script(scene.image.positive_prompt, scene.image.negative_prompt)
+        self.update_actions()
+
+    def _restore_inputs(self) -> None:
+        scene = self.context.scene
+        stored = self.project.data.stage_inputs.get(self.key, {}) if self.project else {}
+        script = (scene.image.positive_prompt, scene.image.negative_prompt) if scene else ("", "")
+        self.prompts.blockSignals(True)
+        self.prompts.set_script(*script)
+        if stored.get("positive") or stored.get("negative"):
+            self.prompts.restore(str(stored.get("positive", "")), str(stored.get("negative", "")))
+        else:
+            self.prompts.reset_to_script()
+        self.prompts.blockSignals(False)
+        box = self.settings_box
+        box.style_edit.setText(str(stored.get("style", self.recalled("style", ""))))
+        if self.recalled("seed_mode", RANDOM) == FIXED and self.recalled("seed", None) is not None:
+            box.use_seed(int(self.recalled("seed", 0)))
+
+    def _on_inputs_edited(self) -> None:
+        self._save_timer.start()
+
+    def _save_inputs(self) -> None:
+        """Keep the user's own prompt text with the project (saved off the GUI thread)."""
+        if self.project is None:
+            return
+        positive, negative = self.prompts.values()
+        entry: dict[str, Any] = {"style": self.settings_box.style_edit.text()}
+        if self.prompts.edited():
+            entry.update(positive=positive, negative=negative)
+        if self.project.data.stage_inputs.get(self.key) != entry:
+            self.project.data.stage_inputs[self.key] = entry
+            self.project.save()
+
+    def _remember_choices(self, workflow: Workflow) -> None:
+        box = self.settings_box
+        preset = box.preset()
+        if preset is not None:
+            self.remember("aspect", preset.aspect)
+        self.remember(f"steps:{workflow.name}", box.steps.value())
+        self.remember(f"cfg:{workflow.name}", box.cfg.value())
+        self.remember("style", box.style_edit.text())
+        self.remember("seed_mode", box.seed_mode.currentData())
+        self.remember("seed", int(box.seed.text()) if box.seed.text().isdigit() else None)
+        self._save_inputs()
+
+    # ---- drag and drop anywhere on the panel ------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.import_files(files)  # non-images are refused with a reason by validate_import
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self.loader.shutdown(5000)
