@@ -24,7 +24,7 @@ if [ "$(uname -s)" = "Linux" ]; then
   cp resources/icons/vidgen-256.png "$folder/vidgen-desktop.png"
   archive="dist/vidgen-desktop-$VERSION-linux-$(uname -m).tar.gz"
   stage="vidgen-desktop-$VERSION"
-  rm -f "$archive"
+  rm -f dist/vidgen-desktop-*-linux-*.tar.gz  # one archive in dist/, so CI can find it by glob
   # The archive unpacks to vidgen-desktop-<version>/ (no spaces: friendlier in a terminal).
   tar -C dist --transform "s|^$APP|$stage|" -czf "$archive" "$APP"
 fi

@@ -115,6 +115,9 @@ class AboutDialog(QDialog):
         self.copy_button.setToolTip("Copy versions and folders, e.g. for a bug report")
         self.copy_button.clicked.connect(self.copy_details)
         buttons.rejected.connect(self.reject)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setDefault(True)
+        close.setFocus()
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
