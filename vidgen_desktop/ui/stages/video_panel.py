@@ -1,25 +1,378 @@
-"""Video stage panel (skeleton: replaced by the stage's real implementation)."""
+"""Video stage: the chosen still and the chosen speech become a talking video (Wan 2.2 S2V).
+
+A render can take an hour on a 12 GB card, so before queueing the panel says what it will cost
+(chunks, frames, sampler steps, and a time estimate only once this machine has a measured step
+rate), and while it runs it shows chunk and step progress, elapsed time, ETA and live frames.
+The finished MP4 plays in a VideoPlayer with Save As and Open folder. A workflow whose MP4 has no
+sound track is called out (muxing would need ffmpeg, which the app does not ship).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+import logging
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.mp4_tracks import has_audio_track
+from vidgen_desktop.core.progress import Progress, format_duration
+from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.pipeline import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit
+from vidgen_desktop.ui.widgets.video_player import VideoPlayer
+from vidgen_desktop.workers.runner import TaskRunner
+from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
+
+log = logging.getLogger(__name__)
+
+NO_SOUND = ("This workflow's video has no sound: its MP4 carries no audio track. Add the speech to "
+            "the workflow's CreateVideo node (audio input), or put the voice take under it in an editor.")
+DEFAULT_SECONDS = 5.0
 
 
-class VideoPanel(StagePanel):
+def size_label(width: int, height: int) -> str:
+    shape = "portrait" if height > width else "landscape" if width > height else "square"
+    return f"{width} × {height} px ({shape})"
+
+
+class VideoPanel(ComfyStagePanel):
     key = "video"
     title = "Video"
+    stage = Stage.VIDEO
+    kind = "video"
+    confirm_long_cancel = True
 
     def __init__(self, context: AppContext) -> None:
-        super().__init__()
-        self.context = context
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Video stage"))
-        context.scene_changed.connect(lambda _s: self.state_changed.emit())
+        self._rates: dict[str, float | None] = {}
+        self._voice_s: float | None = None
+        self._plan: VideoPlan | None = None
+        self._samplers_seen: list[str] = []
+        super().__init__(context)
+        self.next_button.hide()  # the last stage
+        self.rate_runner = TaskRunner("video-rate", self)
+        self.rate_runner.succeeded.connect(self._on_rate)
+        self.player.load_failed.connect(
+            lambda msg: self.banner.show_message(f"This video cannot be played: {msg}", level="warning"))
+        self.player.save_failed.connect(self._show_error)
+        context.scene_changed.connect(self._fill_from_scene)
+        context.takes_changed.connect(lambda _stage: self._sync_upstream())
+        context.project_changed.connect(lambda _p: self._sync_upstream())
+        self._fill_from_scene(context.scene)
+        self._sync_upstream()
 
-    def stage_state(self) -> StageState:
+    # ---- inputs --------------------------------------------------------------------------------
+    def build_inputs(self, layout: QVBoxLayout) -> None:
+        uses_box, uses = self.form_group("Uses")
+        self.image_use = QLabel()
+        self.image_use.setObjectName("video_uses_image")
+        self.voice_use = QLabel()
+        self.voice_use.setObjectName("video_uses_voice")
+        uses.addRow("Portrait:", self.image_use)
+        uses.addRow("Speech:", self.voice_use)
+        layout.addWidget(uses_box)
+
+        prompt_box, prompts = self.form_group("What happens")
+        self.positive = SceneText("video_positive")
+        self.positive.setMinimumHeight(80)
+        self.positive.setPlaceholderText("What the person does: expression, gestures, camera")
+        self.negative = SceneText("video_negative", max_height=64)
+        self.negative.setPlaceholderText("What to avoid")
+        prompts.addRow("Prompt:", self.positive)
+        prompts.addRow("Avoid:", self.negative)
+        layout.addWidget(prompt_box)
+
+        shape_box, self.shape_form = self.form_group("Length, size and quality")
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setObjectName("video_seconds")
+        self.seconds.setRange(0.5, 600.0)
+        self.seconds.setDecimals(2)
+        self.seconds.setSuffix(" s")
+        self.seconds.setValue(DEFAULT_SECONDS)
+        self.match_voice = QPushButton("Match voice")
+        self.match_voice.setObjectName("video_match_voice")
+        self.match_voice.clicked.connect(self._match_voice)
+        length_row = QWidget()
+        length_layout = QHBoxLayout(length_row)
+        length_layout.setContentsMargins(0, 0, 0, 0)
+        length_layout.addWidget(self.seconds, 1)
+        length_layout.addWidget(self.match_voice)
+        self.shape_form.addRow("Length:", length_row)
+        self.size = QComboBox()
+        self.size.setObjectName("video_size")
+        self.size.setToolTip("Sizes that fit a 12 GB card with this workflow (multiples of 16)")
+        self.shape_form.addRow("Resolution:", self.size)
+        self.steps = QSpinBox()
+        self.steps.setObjectName("video_steps")
+        self.steps.setRange(1, 100)
+        self.steps.setSuffix(" steps")
+        self.shape_form.addRow("Steps per chunk:", self.steps)
+        self.lora = QCheckBox("Fast 4-step LoRA (lightx2v): 4 steps at cfg 1")
+        self.lora.setObjectName("video_lora")
+        self.lora.toggled.connect(self._on_lora)
+        self.shape_form.addRow("", self.lora)
+        self.seed = SeedEdit("video_seed")
+        self.shape_form.addRow("Seed:", self.seed)
+        layout.addWidget(shape_box)
+
+        cost_box, cost = self.form_group("Before you render")
+        self.cost_label = QLabel()
+        self.cost_label.setObjectName("video_cost")
+        self.cost_label.setWordWrap(True)
+        self.cost_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        cost.addRow(self.cost_label)
+        layout.addWidget(cost_box)
+
+        self.seconds.valueChanged.connect(self.update_cost)
+        self.steps.valueChanged.connect(self.update_cost)
+
+    def build_output(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.preview = QLabel()
+        self.preview.setObjectName("video_preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(160)
+        self.preview.hide()
+        self.player = VideoPlayer()
+        self.sound_warning = QLabel(NO_SOUND)
+        self.sound_warning.setObjectName("video_no_sound")
+        self.sound_warning.setWordWrap(True)
+        self.sound_warning.setStyleSheet("color: #b26a00;")
+        self.sound_warning.hide()
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.player, 3)
+        layout.addWidget(self.sound_warning)
+        return box
+
+    # ---- scene and upstream takes --------------------------------------------------------------
+    def _fill_from_scene(self, scene: Any) -> None:
+        if scene is not None:
+            self.positive.follow(scene.video.positive_prompt)
+            self.negative.follow(scene.video.negative_prompt)
+
+    def _sync_upstream(self) -> None:
+        """Show which takes will be used; the length follows the voice take until the user sets it."""
+        project = self.project
+        image = project.chosen_take("image") if project else None
+        voice = project.chosen_take("voice") if project else None
+        self.image_use.setText(self._take_text(project, image, "image") if image else
+                               "none yet: choose an image take in the Image stage")
+        self.voice_use.setText(self._take_text(project, voice, "voice") if voice else
+                               "none yet: choose a voice take in the Voice stage")
+        seconds = voice.duration_s if voice else None
+        if seconds and (self._voice_s is None or abs(self.seconds.value() - self._voice_s) < 0.01):
+            self.seconds.setValue(round(seconds, 2))
+        self._voice_s = seconds
+        self.match_voice.setEnabled(bool(seconds))
+        self.match_voice.setText(f"Match voice ({seconds:.1f} s)" if seconds else "Match voice")
+        self.match_voice.setToolTip("" if seconds else "The chosen voice take's length is not known yet")
+        self.update_cost()
+
+    @staticmethod
+    def _take_text(project: Project | None, take: Take, stage: str) -> str:
+        number = next((i for i, t in enumerate(project.takes_for(stage), 1) if t.id == take.id), 0) \
+            if project else 0
+        parts = [f"take #{number}", Path(take.file).name]
+        if take.duration_s:
+            parts.append(format_duration(take.duration_s))
+        return " · ".join(parts)
+
+    def _match_voice(self) -> None:
+        if self._voice_s:
+            self.seconds.setValue(round(self._voice_s, 2))
+
+    # ---- workflow ------------------------------------------------------------------------------
+    def workflow_changed(self, workflow: Workflow | None) -> None:
+        params = workflow.params if workflow is not None else set()
+        self.shape_form.setRowVisible(self.size, "width" in params and "height" in params)
+        self.shape_form.setRowVisible(self.steps, "steps" in params)
+        self.shape_form.setRowVisible(self.lora, "lora" in params)
+        if workflow is None:
+            self.update_cost()
+            return
+        self.size.clear()
+        sizes = [(w, h) for w, h in workflow.manifest.sizes_12gb if w % 16 == 0 and h % 16 == 0]
+        if not sizes and workflow.default("width") and workflow.default("height"):
+            sizes = [(int(workflow.default("width")), int(workflow.default("height")))]
+        for w, h in sizes:
+            self.size.addItem(size_label(w, h), (w, h))
+        wanted = self.recalled(f"size.{workflow.name}", None)
+        if isinstance(wanted, list) and tuple(wanted) in sizes:
+            self.size.setCurrentIndex(sizes.index(tuple(wanted)))
+        self.lora.blockSignals(True)
+        self.lora.setChecked(bool(self.recalled("lora", workflow.default("lora") or False)))
+        self.lora.blockSignals(False)
+        self._apply_step_default(workflow)
+        if workflow.name not in self._rates and not self.rate_runner.is_running():
+            rates, name = self.context.step_rates, workflow.name
+            self.rate_runner.start(lambda report, token: (name, rates.get(name)))
+        self.update_cost()
+
+    def _apply_step_default(self, workflow: Workflow) -> None:
+        info = workflow.manifest.video
+        if self.lora.isChecked() and info is not None and info.lora_steps:
+            self.steps.setValue(info.lora_steps)
+        else:
+            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", workflow.default("steps") or 20)))
+
+    def _on_lora(self, _on: bool) -> None:
+        wf = self.current_workflow()
+        if wf is not None:
+            self._apply_step_default(wf)
+
+    def _on_rate(self, result: tuple[str, float | None]) -> None:
+        name, rate = result
+        self._rates[name] = rate
+        self.update_cost()
+
+    # ---- cost ------------------------------------------------------------------------------------
+    def plan(self, workflow: Workflow) -> VideoPlan:
+        steps = self.steps.value() if "steps" in workflow.params else None
+        return plan_video(workflow, seconds=self.seconds.value(), steps=steps)
+
+    def update_cost(self) -> None:
+        wf = self.current_workflow()
+        if wf is None:
+            self.cost_label.setText("Choose a workflow to see what a render costs.")
+            return
+        try:
+            plan = self.plan(wf)
+        except InvalidInput as exc:
+            self.cost_label.setText("⚠ " + exc.user_text())
+            self.cost_label.setStyleSheet("color: #b26a00;")
+            return
+        self.cost_label.setStyleSheet("")
+        rate = self._rates.get(wf.name)
+        estimate = plan.estimate_seconds(rate)
+        chunk_word = "chunk" if plan.chunks == 1 else "chunks"
+        lines = [
+            f"{plan.chunks} {chunk_word} of {plan.chunk_frames} frames → {plan.frames} frames at "
+            f"{plan.fps:g} fps ({plan.seconds:g} s)",
+            f"{plan.total_steps} sampler steps ({plan.chunks} × {plan.steps_per_chunk})",
+        ]
+        if estimate is None:
+            lines.append("Estimated time: unknown until the first run of this workflow on this machine.")
+        else:
+            lines.append(f"Estimated time: about {format_duration(estimate)} "
+                         f"(measured here: {rate:.1f} s per step, model loading included).")
+        self.cost_label.setText("\n".join(lines))
+
+    # ---- request -------------------------------------------------------------------------------
+    def missing_inputs(self) -> str:
+        project = self.project
+        if project is None:
+            return "Open or create a project first."
         if self.context.scene is None:
-            return StageState(StageStatus.locked, "Waiting for a script: generate or write one first.")
-        return StageState(StageStatus.ready)
+            return "Waiting for a script: generate or write one first (Script stage)."
+        missing = []
+        if project.chosen_take("image") is None:
+            missing.append("a chosen image take (Image stage)")
+        if project.chosen_take("voice") is None:
+            missing.append("a chosen voice take (Voice stage)")
+        return ("Needs " + " and ".join(missing) + ".") if missing else ""
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        project = self.project
+        missing = self.missing_inputs()
+        if project is None or missing:
+            raise InvalidInput(missing or "Open a project first.")
+        image, voice = project.chosen_take("image"), project.chosen_take("voice")
+        assert image is not None and voice is not None
+        positive = self.positive.text()
+        if not positive:
+            raise InvalidInput("The video prompt is empty.", hint="Describe what the person does.")
+        plan = self.plan(workflow)
+        params: dict[str, Any] = {"positive": positive, "negative": self.negative.text(),
+                                  "seconds": self.seconds.value(), "seed": self.seed.value()}
+        settings: dict[str, Any] = {"prompt": positive, "length (s)": self.seconds.value(),
+                                    "chunks": plan.chunks, "image take": image.id, "voice take": voice.id}
+        wanted = workflow.params
+        if "width" in wanted and "height" in wanted and self.size.currentData():
+            params["width"], params["height"] = self.size.currentData()
+            settings["size"] = f"{params['width']}×{params['height']}"
+            self.remember(f"size.{workflow.name}", list(self.size.currentData()))
+        if "steps" in wanted:
+            params["steps"] = settings["steps"] = self.steps.value()
+            if not self.lora.isChecked():
+                self.remember(f"steps.{workflow.name}", self.steps.value())
+        if "lora" in wanted:
+            params["lora"] = settings["4-step LoRA"] = self.lora.isChecked()
+            self.remember("lora", self.lora.isChecked())
+        self._plan = plan
+        self._samplers_seen = []
+        uploads = {"image": project.path_of(image), "audio": project.path_of(voice)}
+        return StageRequest("video", workflow, params, uploads, settings)
+
+    # ---- job -----------------------------------------------------------------------------------
+    def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
+        outcome.take.info["has_audio"] = has_audio_track(project.path_of(outcome.take))
+        return outcome
+
+    def _on_progress(self, p: Progress) -> None:
+        super()._on_progress(p)
+        plan = self._plan
+        node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")
+        if p.kind != "step" or plan is None or not node or step is None or not steps:
+            return
+        if node not in self._samplers_seen:
+            self._samplers_seen.append(node)
+        chunk = min(self._samplers_seen.index(node) + 1, plan.chunks)
+        parts = [f"Chunk {chunk}/{plan.chunks}", f"step {int(step)}/{int(steps)}"]
+        if p.elapsed_s is not None:
+            parts.append(f"elapsed {format_duration(p.elapsed_s)}")
+        parts.append(f"about {format_duration(p.eta_s)} left" if p.eta_s is not None else "ETA after a few steps")
+        self.progress_label.setText(" · ".join(parts))
+
+    def show_preview(self, data: bytes) -> None:
+        pixmap = QPixmap()
+        if not pixmap.loadFromData(data):
+            return
+        box = self.preview.size()
+        self.preview.setPixmap(pixmap.scaled(max(box.width(), 64), max(box.height(), 64),
+                                             Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+        self.preview.show()
+
+    def _on_succeeded(self, outcome: StageOutcome) -> None:
+        if outcome.step_rate:
+            self._rates[outcome.take.workflow] = outcome.step_rate
+        super()._on_succeeded(outcome)
+        if outcome.take.info.get("has_audio") is False:
+            self.banner.show_message(NO_SOUND, level="warning")
+        self.update_cost()
+
+    def _on_job_done(self) -> None:
+        self.preview.hide()
+        self.preview.clear()
+        super()._on_job_done()
+
+    # ---- output --------------------------------------------------------------------------------
+    def show_take(self, take: Take | None, path: Path | None) -> None:
+        if take is None or path is None:
+            self.player.clear("No video yet: render one, or import your own MP4.")
+            self.sound_warning.hide()
+            return
+        self.player.load(path)
+        self.sound_warning.setVisible(take.info.get("has_audio") is False)
+
+    def shutdown(self) -> None:
+        self.rate_runner.shutdown(5000)
+        self.player.shutdown()
+        super().shutdown()

@@ -1,25 +1,320 @@
-"""Voice stage panel (skeleton: replaced by the stage's real implementation)."""
+"""Voice stage: the scene's words become a speech (or song) take through a ComfyUI voice workflow.
+
+Inputs come pre-filled from the scene and stay editable; only the controls the chosen workflow
+binds are shown (a speaker for Qwen3-TTS, a reference clip for the cloning variant, steps for
+ACE-Step). Before spending GPU time the panel checks the text against the target length, and the
+chosen take plays in an AudioPlayer with its waveform.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+import logging
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.project import Take
+from vidgen_desktop.core.speech_timing import TimingCheck, check_length
+from vidgen_desktop.pipeline import StageRequest
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit
+from vidgen_desktop.ui.widgets.audio_player import AudioPlayer
+from vidgen_desktop.workers.runner import TaskRunner
+from vidgen_desktop.workflow import Stage, Workflow
+from vidgen_desktop.workflow.object_info import combo_options
+
+log = logging.getLogger(__name__)
+
+REFERENCE_FILTER = "Voice clip (*.wav *.mp3 *.flac)"
+DEFAULT_SECONDS = 10.0
+_WARN_STYLE = "color: #b26a00;"
+_OK_STYLE = "color: palette(placeholder-text);"
 
 
-class VoicePanel(StagePanel):
+class VoicePanel(ComfyStagePanel):
     key = "voice"
     title = "Voice"
+    stage = Stage.VOICE
+    kind = "audio"
 
     def __init__(self, context: AppContext) -> None:
-        super().__init__()
-        self.context = context
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Voice stage"))
-        context.scene_changed.connect(lambda _s: self.state_changed.emit())
+        super().__init__(context)
+        self.options_runner = TaskRunner("voice-options", self)
+        self.options_runner.succeeded.connect(self._on_speaker_options)
+        self.player.loaded.connect(self._on_player_loaded)
+        self.player.load_failed.connect(self._on_player_failed)
+        context.scene_changed.connect(self._fill_from_scene)
+        self._fill_from_scene(context.scene)
 
-    def stage_state(self) -> StageState:
+    # ---- inputs --------------------------------------------------------------------------------
+    def build_inputs(self, layout: QVBoxLayout) -> None:
+        self._reference: Path | None = None
+        say_box, self.say_form = self.form_group("What to say")
+        self.lyrics = SceneText("voice_lyrics")
+        self.lyrics.setMinimumHeight(110)
+        self.lyrics.setPlaceholderText("The words to speak (or sing), taken from the script")
+        self.say_form.addRow("Text:", self.lyrics)
+        self.tags = QLineEdit()
+        self.tags.setObjectName("voice_tags")
+        self.tags.setPlaceholderText("style tags, comma separated: calm, warm, acoustic")
+        self.say_form.addRow("Tags:", self.tags)
+        self.timing = QLabel()
+        self.timing.setObjectName("voice_timing")
+        self.timing.setWordWrap(True)
+        reset = QPushButton("Reset to script")
+        reset.setObjectName("voice_reset")
+        reset.setToolTip("Put the script's text and tags back, dropping your edits")
+        reset.clicked.connect(self._reset_to_scene)
+        timing_row = QHBoxLayout()
+        timing_row.addWidget(self.timing, 1)
+        timing_row.addWidget(reset)
+        self.say_form.addRow(timing_row)
+        layout.addWidget(say_box)
+
+        how_box, self.how_form = self.form_group("How it sounds")
+        self.instruct = QPlainTextEdit()
+        self.instruct.setObjectName("voice_instruct")
+        self.instruct.setTabChangesFocus(True)
+        self.instruct.setMaximumHeight(64)
+        self.instruct.setPlaceholderText("e.g. Warm, clear and friendly, at a relaxed pace")
+        self.instruct.setToolTip("A free-text style instruction for the voice")
+        self.how_form.addRow("Voice instructions:", self.instruct)
+        self.speaker = QComboBox()
+        self.speaker.setObjectName("voice_speaker")
+        self.how_form.addRow("Speaker:", self.speaker)
+        self.reference_label = QLabel("No clip chosen")
+        self.reference_label.setObjectName("voice_reference")
+        self.reference_label.setWordWrap(True)
+        choose = QPushButton("Choose clip…")
+        choose.setObjectName("voice_reference_choose")
+        choose.clicked.connect(self._choose_reference)
+        clear = QPushButton("Clear")
+        clear.clicked.connect(lambda: self.set_reference(None))
+        ref_row = QWidget()
+        ref_layout = QHBoxLayout(ref_row)
+        ref_layout.setContentsMargins(0, 0, 0, 0)
+        ref_layout.addWidget(self.reference_label, 1)
+        ref_layout.addWidget(choose)
+        ref_layout.addWidget(clear)
+        self.reference_row = ref_row
+        self.how_form.addRow("Reference voice:", ref_row)
+        self.reference_text = QLineEdit()
+        self.reference_text.setObjectName("voice_reference_text")
+        self.reference_text.setPlaceholderText("What the reference clip says, word for word")
+        self.how_form.addRow("Clip transcript:", self.reference_text)
+        layout.addWidget(how_box)
+
+        quality_box, self.quality_form = self.form_group("Length and quality")
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setObjectName("voice_seconds")
+        self.seconds.setRange(1.0, 600.0)
+        self.seconds.setDecimals(1)
+        self.seconds.setSuffix(" s")
+        self.seconds.setValue(float(self.recalled("seconds", DEFAULT_SECONDS)))
+        self.quality_form.addRow("Target length:", self.seconds)
+        self.steps = QSpinBox()
+        self.steps.setObjectName("voice_steps")
+        self.steps.setRange(1, 200)
+        self.steps.setToolTip("More sampler steps: slower, usually cleaner")
+        self.quality_form.addRow("Quality (steps):", self.steps)
+        self.seed = SeedEdit("voice_seed")
+        self.quality_form.addRow("Seed:", self.seed)
+        layout.addWidget(quality_box)
+
+        self.instruct.setPlainText(str(self.recalled("instruct", "")))
+        self.lyrics.textChanged.connect(self.update_timing)
+        self.seconds.valueChanged.connect(self.update_timing)
+        self.update_timing()
+
+    def build_output(self) -> QWidget:
+        self.player = AudioPlayer()
+        return self.player
+
+    # ---- scene ---------------------------------------------------------------------------------
+    def _fill_from_scene(self, scene: Any) -> None:
+        if scene is None:
+            return
+        self.lyrics.follow(scene.audio.lyrics)
+        tags = ", ".join(scene.audio.tags)
+        if not self.tags.isModified():
+            self.tags.setText(tags)
+        self._scene_tags = tags
+
+    def _reset_to_scene(self) -> None:
+        self.lyrics.reset_to_scene()
+        if getattr(self, "_scene_tags", None) is not None:
+            self.tags.setText(self._scene_tags)
+            self.tags.setModified(False)
+
+    # ---- length check --------------------------------------------------------------------------
+    def length_check(self) -> TimingCheck:
+        return check_length(self.lyrics.text(), self.seconds.value())
+
+    def update_timing(self) -> None:
+        check = self.length_check()
+        self.timing.setText(("⚠ " if check.level == "warn" else "") + check.message)
+        self.timing.setStyleSheet(_WARN_STYLE if check.level != "ok" else _OK_STYLE)
+
+    def generate(self) -> None:
+        check = self.length_check()
+        if check.level == "warn" and self.current_workflow() is not None:
+            answer = QMessageBox.question(
+                self, "Text and length do not match", check.message + "\n\nGenerate anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().generate()
+
+    # ---- workflow ------------------------------------------------------------------------------
+    def workflow_changed(self, workflow: Workflow | None) -> None:
+        params = workflow.params if workflow is not None else set()
+        self.say_form.setRowVisible(self.tags, "tags" in params)
+        self.how_form.setRowVisible(self.instruct, "instruct" in params)
+        self.how_form.setRowVisible(self.speaker, "speaker" in params)
+        self.how_form.setRowVisible(self.reference_row, "reference_audio" in params)
+        self.how_form.setRowVisible(self.reference_text, "reference_text" in params)
+        self.quality_form.setRowVisible(self.steps, "steps" in params)
+        if workflow is None:
+            return
+        binds_length = "seconds" in params
+        self.seconds.setToolTip(
+            "How long the take should be" if binds_length else
+            "This workflow speaks at its own pace: the length is only used to check the text")
+        if binds_length and workflow.default("seconds") and "seconds" not in self._recalled_keys():
+            self.seconds.setValue(float(workflow.default("seconds")))
+        if "steps" in params:
+            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", workflow.default("steps") or 8)))
+        if "instruct" in params and not self.instruct.toPlainText().strip():
+            self.instruct.setPlainText(str(workflow.default("instruct") or ""))
+        if "speaker" in params:
+            self._load_speakers(workflow)
+
+    def _recalled_keys(self) -> set[str]:
+        prefix = f"{self.key}."
+        return {k[len(prefix):] for k in self.context.settings.stage_values if k.startswith(prefix)}
+
+    def _load_speakers(self, workflow: Workflow) -> None:
+        default = str(self.recalled("speaker", workflow.default("speaker") or ""))
+        self.speaker.clear()
+        if default:
+            self.speaker.addItem(default)
+        binding = workflow.bindings["speaker"][0]
+        client = self.context.comfy_client()
+        if self.options_runner.is_running() or binding.input is None:
+            return
+
+        def task(report, token) -> tuple[list[str], str]:  # noqa: ANN001
+            options = combo_options(client.object_info(), binding.class_type, binding.input)
+            return [str(o) for o in options or ()], default
+
+        self.options_runner.start(task)
+
+    def _on_speaker_options(self, result: tuple[list[str], str]) -> None:
+        options, default = result
+        if not options:
+            return
+        self.speaker.clear()
+        self.speaker.addItems(options)
+        if default in options:
+            self.speaker.setCurrentText(default)
+
+    # ---- reference clip ------------------------------------------------------------------------
+    def _choose_reference(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a reference voice clip", str(Path.home()),
+                                              REFERENCE_FILTER)
+        if path:
+            self.set_reference(Path(path))
+
+    def set_reference(self, path: Path | None) -> None:
+        if path is not None and path.suffix.lower() not in (".wav", ".mp3", ".flac"):
+            self.banner.show_message(f"{path.name} is not a WAV, MP3 or FLAC file.", level="warning")
+            return
+        self._reference = path
+        self.reference_label.setText(path.name if path else "No clip chosen")
+        self.reference_label.setToolTip(str(path) if path else "")
+        self._inputs_changed()
+
+    # ---- request -------------------------------------------------------------------------------
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        text = self.lyrics.text()
+        if not text:
+            raise InvalidInput("There is no text to speak.",
+                               hint="Type the spoken text, or generate a script first.")
+        params: dict[str, Any] = {"text": text, "seed": self.seed.value()}
+        settings: dict[str, Any] = {"text": text, "target length (s)": self.seconds.value()}
+        wanted = workflow.params
+        if "tags" in wanted:
+            params["tags"] = settings["tags"] = self.tags.text().strip()
+        if "instruct" in wanted:
+            params["instruct"] = settings["voice instructions"] = self.instruct.toPlainText().strip()
+            self.remember("instruct", params["instruct"])
+        if "speaker" in wanted and self.speaker.currentText():
+            params["speaker"] = settings["speaker"] = self.speaker.currentText()
+            self.remember("speaker", params["speaker"])
+        if "seconds" in wanted:
+            params["seconds"] = self.seconds.value()
+        if "steps" in wanted:
+            params["steps"] = settings["steps"] = self.steps.value()
+            self.remember(f"steps.{workflow.name}", self.steps.value())
+        uploads: dict[str, Path] = {}
+        if "reference_audio" in wanted:
+            if self._reference is None:
+                raise InvalidInput("This workflow copies a voice: choose a reference clip first.",
+                                   hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.")
+            uploads["reference_audio"] = self._reference
+            settings["reference clip"] = self._reference.name
+        if "reference_text" in wanted:
+            params["reference_text"] = self.reference_text.text().strip()
+        self.remember("seconds", self.seconds.value())
+        return StageRequest("voice", workflow, params, uploads, settings)
+
+    def missing_inputs(self) -> str:
+        if self.project is None:
+            return "Open or create a project first."
         if self.context.scene is None:
-            return StageState(StageStatus.locked, "Waiting for a script: generate or write one first.")
-        return StageState(StageStatus.ready)
+            return "Waiting for a script: generate or write one first (Script stage)."
+        return ""
+
+    # ---- output --------------------------------------------------------------------------------
+    def show_take(self, take: Take | None, path: Path | None) -> None:
+        if take is None or path is None:
+            self.player.clear("No take yet: Generate, or import your own audio (WAV, MP3, FLAC).")
+            return
+        self.player.load(path)
+
+    def _on_player_loaded(self, seconds: float) -> None:
+        """MP3s have no header duration we read without decoding: store what the player measured."""
+        project = self.project
+        chosen = project.chosen_take(self.key) if project else None
+        if project is None or chosen is None or chosen.duration_s is not None or seconds <= 0:
+            return
+        if self.player.path is None or project.path_of(chosen) != self.player.path:
+            return
+        chosen.duration_s = round(seconds, 3)
+        project.save()
+        self.takes.set_takes(project.takes_for(self.key), chosen.id, project.root)
+
+    def _on_player_failed(self, message: str) -> None:
+        self.banner.show_message(f"This take cannot be played: {message}", level="warning")
+
+    def shutdown(self) -> None:
+        self.options_runner.shutdown(5000)
+        self.player.shutdown()
+        super().shutdown()

@@ -1,0 +1,185 @@
+"""Fixtures for the Voice and Video stages: a fake ComfyUI that has our workflows' nodes and models
+(recorded 0.25 /object_info, stocked), a fake Ollama, real media files for the fakes to serve, and
+the real main window pointed at both.
+
+The two fakes observe the GPU hand-off themselves: the ComfyUI fake notes what Ollama still holds
+when a prompt is queued, the Ollama fake notes whether /free reached ComfyUI before a chat.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.fake_comfy import FakeComfy, FakeOutput
+from tests.fakes.fake_comfy_data import PNG_1PX
+from tests.fakes.fake_ollama import FakeOllama, Reply
+from tests.fakes.stocked import stocked_object_info
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MP4_WITH_SOUND = FIXTURES / "talking_with_sound.mp4"
+MP4_MUTE = FIXTURES / "talking_mute.mp4"
+
+SCENE = {
+    "audio": {"lyrics": "The lamp is lit. One more night, and the sea is calm.",
+              "tags": ["calm", "warm", "male voice"]},
+    "image": {"positive_prompt": "an old lighthouse keeper, portrait, soft light",
+              "negative_prompt": "blurry"},
+    "video": {"positive_prompt": "he speaks calmly, slight head movement",
+              "negative_prompt": "distorted face"},
+}
+
+
+def wav_bytes(seconds: float, rate: int = 16000) -> bytes:
+    """A mono 16-bit tone that swells, so the waveform has a visible shape."""
+    import io
+
+    n = int(seconds * rate)
+    frames = b"".join(struct.pack("<h", int(20000 * (0.3 + 0.7 * abs(math.sin(3 * math.pi * i / n)))
+                                            * math.sin(2 * math.pi * 220 * i / rate))) for i in range(n))
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return buf.getvalue()
+
+
+class StockedComfy(FakeComfy):
+    """FakeComfy serving stocked /object_info, noting Ollama's state whenever a prompt is queued."""
+
+    def __init__(self, *args: Any, ollama: FakeOllama | None = None, **kw: Any) -> None:
+        self.object_info = stocked_object_info("0.25")
+        self.ollama = ollama
+        self.queued_while_ollama_held: list[list[str]] = []
+        self.audio_seconds = 2.5
+        self.video_file = MP4_WITH_SOUND
+        super().__init__(*args, **kw)
+
+    def recorded(self, name: str) -> dict[str, Any]:
+        if name == "object_info":
+            return self.object_info
+        return super().recorded(name)
+
+    def submit(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.ollama is not None:
+            self.queued_while_ollama_held.append([m["model"] for m in self.ollama.state.loaded])
+        return super().submit(body)
+
+    def _make_outputs(self, nid: str, node: dict[str, Any]) -> dict[str, Any]:
+        """What each Save node really writes: audio under `audio`, video under `images` + animated."""
+        ctype = str(node.get("class_type", ""))
+        n = len(self.files) + 1
+        if ctype.startswith("SaveAudio"):
+            spec = FakeOutput(f"voice_{n:05d}_.wav", key="audio", data=wav_bytes(self.audio_seconds))
+        elif ctype == "SaveVideo":
+            spec = FakeOutput(f"talking_{n:05d}_.mp4", key="images", data=self.video_file.read_bytes(),
+                              animated=True)
+        else:
+            return super()._make_outputs(nid, node)
+        self.files[("output", spec.subfolder, spec.filename)] = spec
+        ui: dict[str, Any] = {spec.key: [{"filename": spec.filename, "subfolder": spec.subfolder,
+                                          "type": "output"}]}
+        if spec.animated:
+            ui["animated"] = [True]
+        return ui
+
+
+class WatchingOllama(FakeOllama):
+    """FakeOllama noting, at each chat, whether ComfyUI had been asked to /free first."""
+
+    def __init__(self) -> None:
+        self.comfy: FakeComfy | None = None
+        self.free_seen_at_chat: list[bool] = []
+        super().__init__()
+
+    def _next_reply(self) -> Reply:
+        if self.comfy is not None:
+            self.free_seen_at_chat.append("/free" in self.comfy.paths("POST"))
+        return super()._next_reply()
+
+
+@pytest.fixture
+def fake_ollama():
+    fake = WatchingOllama()
+    fake.state.tokens_per_s = 0
+    fake.state.default_reply = Reply(content=json.dumps(SCENE))
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_comfy(fake_ollama):
+    fake = StockedComfy("0.25", ollama=fake_ollama)
+    fake.steps = 3
+    fake_ollama.comfy = fake
+    yield fake
+    fake.stop()
+
+
+def write_settings(home: Path, **values: Any) -> None:
+    config = home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.json").write_text(json.dumps(values), encoding="utf-8")
+
+
+@pytest.fixture
+def scene():
+    from vidgen_desktop.core.scene import Scene
+
+    return Scene.model_validate(SCENE)
+
+
+@pytest.fixture
+def window(qtbot, isolated_home, fake_comfy, fake_ollama):
+    """The real main window on both fakes; shut down (workers joined) at teardown."""
+    from vidgen_desktop.app import build_window
+
+    write_settings(isolated_home, ollama_url=fake_ollama.url, comfyui_url=fake_comfy.url)
+    win = build_window()
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    for panel in win.panels:
+        panel.shutdown()
+    win.context.writer.flush()
+
+
+def panel_of(win, key: str):
+    return next(p for p in win.panels if p.key == key)
+
+
+def wait_workflows(qtbot, panel, timeout: int = 10000) -> None:
+    """Until the server check listed the workflows and the chosen one is usable."""
+    qtbot.waitUntil(lambda: panel.current_workflow() is not None and not panel.checker.is_running(),
+                    timeout=timeout)
+
+
+def add_take(project, stage: str, kind: str, data: bytes, name: str, **fields: Any):
+    """Put a take on disk and choose it (setup for downstream stages, not under test)."""
+    from vidgen_desktop.core.project import Take
+
+    path = project.unique_path(stage, name)
+    path.write_bytes(data)
+    return project.add_take(Take(stage=stage, file=project.relative(path), kind=kind, **fields))
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """A loopback URL where nothing listens (connection refused at once)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}"

@@ -1,0 +1,173 @@
+"""What `vidgen voice`, `vidgen video` and `vidgen run` share: settings overrides, picking a workflow,
+progress lines on stderr and running a ComfyUI stage so that Ctrl+C cancels the job on the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from vidgen_desktop.comfy import ComfyClient
+from vidgen_desktop.core.cancel import CancelToken
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.progress import Progress, format_duration
+from vidgen_desktop.core.project import Project
+from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.core.settings import Settings, _normalise_ollama_host, load_settings
+from vidgen_desktop.paths import user_paths
+from vidgen_desktop.pipeline import (
+    PreflightFailed,
+    StageOutcome,
+    StageRequest,
+    StepRates,
+    run_stage,
+)
+from vidgen_desktop.workflow import Stage, Workflow, availability, load_workflow, shipped_workflows
+
+T = TypeVar("T")
+
+REASONS = ("0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model missing, 6 unusable output, "
+           "7 disk trouble, 8 ComfyUI lacks a node pack or model file (nothing queued), "
+           "9 the job failed on the server (e.g. out of GPU memory), 130 cancelled")
+
+
+def add_common_options(p: argparse.ArgumentParser, *, project_required: bool = True) -> None:
+    p.add_argument("--project", type=Path, required=project_required,
+                   help="project folder (created if missing)")
+    p.add_argument("--comfyui", metavar="URL", help="ComfyUI URL (default: settings)")
+    p.add_argument("--ollama", metavar="URL", help="Ollama URL, for the GPU hand-off (default: settings)")
+    p.add_argument("--no-handoff", action="store_true",
+                   help="do not move GPU memory between Ollama and ComfyUI (big cards)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = load_settings(user_paths().settings_file)
+    if getattr(args, "comfyui", None):
+        settings.comfyui_url = args.comfyui
+    if getattr(args, "ollama", None):
+        settings.ollama_url = _normalise_ollama_host(args.ollama)
+    if getattr(args, "no_handoff", False):
+        settings.gpu_handoff = False
+    return settings
+
+
+def step_rates() -> StepRates:
+    return StepRates(user_paths().data_dir / "step_rates.json")
+
+
+def choose_workflow(stage: Stage, spec: str | None, remembered: str, client: ComfyClient) -> Workflow:
+    """A file path or a shipped name; else the app's last choice, else the first the server can run."""
+    shipped = shipped_workflows(stage=stage)
+    if spec:
+        path = Path(spec)
+        if path.suffix.lower() == ".json" or path.exists():
+            return load_workflow(path, stage=stage)
+        for wf in shipped:
+            if wf.name.lower() == spec.lower() or (wf.path is not None and wf.path.stem == spec):
+                return wf
+        names = ", ".join(f"“{wf.path.stem if wf.path else wf.name}”" for wf in shipped)
+        raise InvalidInput(f"No {stage} workflow called “{spec}”.", hint=f"Use a file path or one of {names}.")
+    avail = availability(shipped, client.object_info())
+    for a in avail:
+        if a.workflow.name == remembered and a.usable:
+            return a.workflow
+    usable = [a.workflow for a in avail if a.usable]
+    if usable:
+        return usable[0]
+    raise PreflightFailed(avail[0].workflow, avail[0].problems)
+
+
+class StderrProgress:
+    """Every status change on its own line; sampler steps at most ~2 lines a second."""
+
+    def __init__(self, quiet: bool, prefix: str = "") -> None:
+        self.quiet = quiet
+        self.prefix = prefix
+        self.last_t = 0.0
+        self.last_head = ""
+        self.last_message = ""
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(f"{self.prefix}{text}", file=sys.stderr, flush=True)
+
+    def __call__(self, p: Progress) -> None:
+        if self.quiet or p.kind in ("preview", "token") or not p.message:
+            return
+        now = time.monotonic()
+        head = p.message.split(":")[0]
+        if p.message == self.last_message or (
+                p.kind == "step" and head == self.last_head and now - self.last_t < 0.5):
+            return  # sampler steps: at most ~2 lines a second; each new status shows once
+        self.last_t, self.last_head, self.last_message = now, head, p.message
+        pct = f"[{p.fraction * 100:3.0f}%] " if p.fraction is not None else "       "
+        eta = f" · about {format_duration(p.eta_s)} left" if p.eta_s is not None else ""
+        self.say(f"{pct}{p.message}{eta}")
+
+
+def cancellable(name: str, work: Callable[[], T], token: CancelToken) -> T:
+    """Run `work` in a thread so Ctrl+C cancels it (a ComfyUI job is interrupted, not abandoned)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # re-raised in the main thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"vidgen-{name}", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        print("cancelling…", file=sys.stderr)
+        token.cancel()
+        thread.join(15)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def run_comfy_stage(client: ComfyClient, project: Project, request: StageRequest, settings: Settings,
+                    report: StderrProgress, token: CancelToken | None = None) -> StageOutcome:
+    token = token or CancelToken()
+    return cancellable(request.stage, lambda: run_stage(
+        client, project, request, report, token, settings=settings, step_rates=step_rates()), token)
+
+
+def positive(name: str, value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise InvalidInput(f"--{name.replace('_', '-')} must be more than 0.")
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """"480x832" → (480, 832); the S2V latent wants multiples of 16."""
+    if not text:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError as exc:
+        raise InvalidInput(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 480x832.") from exc
+    if w <= 0 or h <= 0 or w % 16 or h % 16:
+        raise InvalidInput(f"--size {w}x{h}: width and height must be positive multiples of 16.")
+    return w, h
+
+
+def read_scene(path: Path) -> Scene:
+    try:
+        return Scene.model_validate_json(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read the scene file {path}.", detail=str(exc)) from exc
+    except ValidationError as exc:
+        raise InvalidInput(f"{path} is not a usable scene JSON.", detail=str(exc),
+                           hint="Write it with `vidgen script --topic … --out scene.json`.") from exc

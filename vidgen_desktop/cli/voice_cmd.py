@@ -1,0 +1,127 @@
+"""`vidgen voice`: the project's scene → a speech (or song) take, headless, same core as the panel.
+
+Every Voice panel setting is an option. Progress goes to stderr, the take's path to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from vidgen_desktop.cli.stage_common import (
+    REASONS,
+    StderrProgress,
+    add_common_options,
+    choose_workflow,
+    positive,
+    read_scene,
+    run_comfy_stage,
+    settings_from,
+)
+from vidgen_desktop.comfy import ComfyClient
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.progress import format_duration
+from vidgen_desktop.core.project import Project
+from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.core.speech_timing import check_length
+from vidgen_desktop.pipeline import StageRequest
+from vidgen_desktop.workflow import Stage, Workflow
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "voice", help="speak (or sing) the scene's text with a ComfyUI voice workflow",
+        description="Generate a voice take for the project's scene; print the saved file's path.",
+        epilog=f"exit codes: {REASONS}")
+    add_common_options(p)
+    p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
+    p.add_argument("--scene", type=Path, help="scene JSON to use (default: the project's scene)")
+    p.add_argument("--text", help="the words to speak (default: the scene's lyrics)")
+    p.add_argument("--tags", help="style tags, comma separated (song workflows; default: the scene's)")
+    p.add_argument("--instruct", "--voice-instructions", dest="instruct",
+                   help="free-text style instruction, e.g. 'calm, low, slow'")
+    p.add_argument("--speaker", help="preset speaker (Qwen3-TTS: Ryan, Serena, …)")
+    p.add_argument("--seconds", type=float, help="target length in seconds (checked against the text)")
+    p.add_argument("--steps", type=int, help="sampler steps where the workflow has them")
+    p.add_argument("--seed", type=int, help="fixed seed (default: random, printed at the end)")
+    p.add_argument("--reference-audio", type=Path, help="voice clip to copy (WAV/MP3/FLAC; cloning workflows)")
+    p.add_argument("--reference-text", help="what the reference clip says")
+    p.set_defaults(func=run)
+
+
+def scene_for(project: Project, scene_file: Path | None) -> Scene:
+    if scene_file is not None:
+        scene = read_scene(scene_file)
+        if project.data.scene != scene:
+            project.set_scene(scene)
+        return scene
+    if project.data.scene is None:
+        raise InvalidInput(f"The project {project.root} has no scene yet.",
+                           hint="Run `vidgen script --topic … --out scene.json` and pass --scene, "
+                                "or use `vidgen run`.")
+    return project.data.scene
+
+
+def voice_request(wf: Workflow, scene: Scene | None, values: dict[str, Any]) -> StageRequest:
+    """Panel-equivalent parameters; values: text, tags, instruct, speaker, seconds, steps, seed,
+    reference_audio, reference_text (None = scene / workflow default)."""
+    text = (values.get("text") or (scene.audio.lyrics if scene else "") or "").strip()
+    if not text:
+        raise InvalidInput("There is no text to speak.", hint="Pass --text or give the project a scene.")
+    for name in ("seconds", "steps"):
+        positive(name, values.get(name))
+    params: dict[str, Any] = {"text": text, "seed": values.get("seed")}
+    settings: dict[str, Any] = {"text": text, "source": "vidgen voice"}
+    tags = values.get("tags")
+    if tags is None and scene is not None:
+        tags = ", ".join(scene.audio.tags)
+    for name, value in (("tags", tags), ("instruct", values.get("instruct")),
+                        ("speaker", values.get("speaker")), ("seconds", values.get("seconds")),
+                        ("steps", values.get("steps")), ("reference_text", values.get("reference_text"))):
+        if value is not None and name in wf.params:
+            params[name] = settings[name] = value
+    uploads: dict[str, Path] = {}
+    ref = values.get("reference_audio")
+    if "reference_audio" in wf.params:
+        if ref is None:
+            raise InvalidInput(f"“{wf.name}” copies a voice: pass --reference-audio CLIP.")
+        ref = Path(ref)
+        if ref.suffix.lower() not in (".wav", ".mp3", ".flac") or not ref.is_file():
+            raise InvalidInput(f"{ref} is not a WAV, MP3 or FLAC file.")
+        uploads["reference_audio"] = ref
+        settings["reference clip"] = ref.name
+    return StageRequest("voice", wf, params, uploads, settings)
+
+
+def length_warning(text: str, seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    check = check_length(text, seconds)
+    return check.message if check.level == "warn" else ""
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    project = Project.create(args.project)
+    scene = scene_for(project, args.scene) if args.text is None else project.data.scene
+    report = StderrProgress(args.quiet)
+    client = ComfyClient(settings.comfyui_url)
+    try:
+        wf = choose_workflow(Stage.VOICE, args.workflow, settings.workflows.get("voice", ""), client)
+        request = voice_request(wf, scene, vars(args))
+        warning = length_warning(request.params["text"], args.seconds)
+        if warning:
+            report.say(f"warning: {warning}")
+        report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
+        outcome = run_comfy_stage(client, project, request, settings, report)
+    finally:
+        client.close()
+    take = outcome.take
+    length = f"{take.duration_s:.1f} s of audio" if take.duration_s else "audio of unknown length"
+    seed = f", seed {outcome.seed}" if outcome.seed is not None else ""
+    report.say(f"done: {length} in {format_duration(outcome.job.elapsed_s)}{seed}")
+    sys.stdout.write(f"{project.path_of(take)}\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,75 @@
+"""Small input widgets the Voice and Video panels share.
+
+SeedEdit: seeds go up to 2**53 (bind.SEED_LIMIT), beyond QSpinBox's 32-bit range, and "empty =
+random" is what users expect. SceneText: a text box pre-filled from the scene that follows later
+scene edits until the user types into it, so regenerating the script never overwrites their edit.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+
+from vidgen_desktop.workflow import SEED_LIMIT
+
+
+class SeedEdit(QWidget):
+    """A seed field: digits, or empty for a new random seed each run; "Random" clears it."""
+
+    changed = Signal()
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setObjectName(object_name)
+        self.edit.setPlaceholderText("random")
+        self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,16}")))
+        self.edit.setToolTip("Same seed + same settings = same take. Leave empty for a new one each run.")
+        self.random_button = QPushButton("Random")
+        self.random_button.setToolTip("Draw a new seed for every run")
+        self.random_button.clicked.connect(self.edit.clear)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.random_button)
+        self.edit.textChanged.connect(self.changed)
+
+    def value(self) -> int | None:
+        text = self.edit.text().strip()
+        if not text:
+            return None
+        return min(int(text), SEED_LIMIT - 1)
+
+    def set_value(self, seed: int | None) -> None:
+        self.edit.setText("" if seed is None else str(seed))
+
+
+class SceneText(QPlainTextEdit):
+    """Editable text that tracks a scene field until the user edits it."""
+
+    def __init__(self, object_name: str, max_height: int | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setTabChangesFocus(True)
+        if max_height:
+            self.setMaximumHeight(max_height)
+        self._from_scene: str | None = None
+
+    def follow(self, scene_value: str) -> None:
+        """Take the scene's value unless the user has changed what we filled in last time."""
+        unedited = self._from_scene is None or self.toPlainText() == self._from_scene
+        if unedited and self.toPlainText() != scene_value:
+            self.setPlainText(scene_value)
+        self._from_scene = scene_value
+
+    def reset_to_scene(self) -> None:
+        if self._from_scene is not None:
+            self.setPlainText(self._from_scene)
+
+    def edited(self) -> bool:
+        return self._from_scene is not None and self.toPlainText() != self._from_scene
+
+    def text(self) -> str:
+        return self.toPlainText().strip()
