@@ -1,5 +1,5 @@
 # Developer targets; CI runs exactly `make test` (see .ci/run).
-.PHONY: help setup run test lint bench screenshots package
+.PHONY: help setup run test lint bench screenshots package package-check
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -23,3 +23,12 @@ bench: setup  ## run the benchmarks and print their numbers
 
 screenshots: setup  ## grab PNGs of every stage into screenshots/
 	QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py screenshots
+
+package:  ## build the double-clickable app: dist/VidGen Desktop/ (+ a .tar.gz on Linux)
+	bash scripts/setup.sh test,package
+	bash packaging/build.sh
+
+package-check: package  ## CI: build once, run the frozen --self-test and the frozen-folder tests
+	"dist/VidGen Desktop/vidgen-desktop" --self-test
+	VIDGEN_FROZEN_DIST="dist/VidGen Desktop" VIDGEN_FROZEN_ARCHIVE="$$(ls dist/vidgen-desktop-*-linux-*.tar.gz)" \
+	  QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -p no:cacheprovider tests/packaging/test_frozen_dist.py
