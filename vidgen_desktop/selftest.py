@@ -156,9 +156,13 @@ def check_main_window() -> str:
         if not window.panels:
             raise CheckFailed("main window has no stage panels")
         titles = ", ".join(p.title for p in window.panels)
-        return f"{len(window.panels)} stages ({titles}) on platform {app.platformName()}"
-    finally:
+        detail = f"{len(window.panels)} stages ({titles}) on platform {app.platformName()}"
+    except BaseException:
         _close_like_a_user(window)
+        raise
+    closing = time.perf_counter()
+    _close_like_a_user(window)
+    return f"{detail}; closed in {time.perf_counter() - closing:.2f} s"
 
 
 def _close_like_a_user(window: MainWindow) -> None:
