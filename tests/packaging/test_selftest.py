@@ -47,24 +47,20 @@ def test_self_test_passes_from_source_and_touches_no_user_data(tmp_path):
     assert not home.exists(), "the self-test wrote into the user's data folder"
 
 
-def test_self_test_exits_nonzero_and_names_a_broken_workflow(tmp_path):
+def test_self_test_exits_nonzero_and_names_each_broken_part(tmp_path):
+    """One process, two faults: a corrupt workflow file and a missing resources folder."""
     tree = copy_app_tree(tmp_path / "app")
     broken = sorted((tree / "workflows").glob("*.json"))[0]
     broken.write_text('{"1": {"class_type": ', encoding="utf-8")
-    result = run_self_test(tree, {"VIDGEN_HOME": str(tmp_path / "home")}, pythonpath=tree)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"FAIL workflows: {broken.name} is not valid JSON" in result.stdout
-    assert "self-test FAILED (1 of 7 checks): workflows:" in result.stdout
-    # the other checks still ran and passed
-    assert "ok   multimedia:" in result.stdout
-
-
-def test_self_test_reports_missing_resources_folder(tmp_path):
-    tree = copy_app_tree(tmp_path / "app")
     shutil.rmtree(tree / "resources")
     result = run_self_test(tree, {"VIDGEN_HOME": str(tmp_path / "home")}, pythonpath=tree)
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout + result.stderr
     assert f"FAIL resources: no resources found in {tree / 'resources'}" in result.stdout
+    assert f"FAIL workflows: {broken.name} is not valid JSON" in result.stdout
+    assert "self-test FAILED (2 of 7 checks): resources:" in result.stdout
+    # the other checks still ran and passed
+    assert "ok   multimedia:" in result.stdout
+    assert "ok   main window:" in result.stdout
 
 
 def test_check_resources_rejects_an_image_that_does_not_decode(tmp_path, qapp):
