@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from tests.fakes.fake_comfy import FakeComfy, FakeOutput
-from tests.fakes.fake_comfy_data import PNG_1PX
 from tests.fakes.fake_ollama import FakeOllama, Reply
 from tests.fakes.stocked import stocked_object_info
 
@@ -143,15 +142,32 @@ def window(qtbot, isolated_home, fake_comfy, fake_ollama):
     from vidgen_desktop.app import build_window
 
     write_settings(isolated_home, ollama_url=fake_ollama.url, comfyui_url=fake_comfy.url)
-    win = build_window()
-    qtbot.addWidget(win)
+    win = build_window()  # not qtbot.addWidget: pytest-qt would close it before settle() below
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win
+    settle(qtbot, win)
+    win.close()
+    win.context.close()
+    win.deleteLater()
+    qtbot.wait(10)
+
+
+def settle(qtbot, win, timeout: int = 10000) -> None:
+    """Let every background task end with the event loop running. TaskRunner quits its thread via a
+    queued call, so shutting down from a test without spinning the loop would wait out its timeout."""
+    from vidgen_desktop.workers.runner import TaskRunner
+
     for panel in win.panels:
-        panel.shutdown()
-    win.context.writer.flush()
+        if panel.is_busy():
+            panel.stop()
+    qtbot.waitUntil(lambda: not any(r.is_running() for r in win.findChildren(TaskRunner)), timeout=timeout)
+
+
+def queued(fake: FakeComfy) -> list[dict[str, Any]]:
+    """The graphs POSTed to /prompt, in order."""
+    return [r.body["prompt"] for r in fake.requests if r.method == "POST" and r.path == "/prompt"]
 
 
 def panel_of(win, key: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.voice_video.conftest import queued
 from vidgen_desktop.cli.main import main
 from vidgen_desktop.core.project import Project
 
@@ -37,9 +38,9 @@ def test_run_makes_every_stage_and_reports_our_overhead(capsys, tmp_path, fake_c
     assert [row.split()[0] for row in table[1:6]] == ["script", "voice", "image", "video", "all"]
     assert "Estimated time: unknown until the first run" in err
     # the voice text is the scene's, the video got both uploads
-    prompts = fake_comfy.bodies("/prompt")
+    prompts = queued(fake_comfy)
     assert len(prompts) == 3
-    voice_graph = prompts[0]["prompt"]
+    voice_graph = prompts[0]
     assert any(n["inputs"].get("text") == project.data.scene.audio.lyrics for n in voice_graph.values())
     assert len(fake_comfy.uploads) == 2
 
@@ -92,7 +93,7 @@ def test_missing_model_file_fails_before_queueing(capsys, tmp_path, fake_comfy, 
     # Qwen3-TTS needs no listed model file, so voice runs; the image stage stops at preflight
     assert rc == 38, err
     assert "error: the image stage failed: ComfyUI cannot run" in err
-    assert len(fake_comfy.bodies("/prompt")) == 1
+    assert len(queued(fake_comfy)) == 1
 
 
 def test_scene_json_from_run_is_valid(tmp_path, capsys, fake_comfy, fake_ollama):
