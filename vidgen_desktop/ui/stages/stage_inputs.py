@@ -7,11 +7,23 @@ scene edits until the user types into it, so regenerating the script never overw
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
+from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.workflow import SEED_LIMIT
+
+
+def job_fraction_only(p: Progress) -> Progress:
+    """Only the ComfyUI job's own reports move the bar. The hand-off and preflight report their own
+    0..1 (e.g. "Ollama unloaded …" at 1.0): shown as a busy bar, 100 % would be a lie before the
+    file is on disk. Job reports are steps, previews, or carry job details in `extra`."""
+    if p.fraction is None or p.kind in ("step", "preview") or p.extra:
+        return p
+    return replace(p, fraction=None)
 
 
 class SeedEdit(QWidget):

@@ -34,7 +34,7 @@ from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.pipeline import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
-from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
 from vidgen_desktop.ui.widgets.video_player import VideoPlayer
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
@@ -326,6 +326,7 @@ class VideoPanel(ComfyStagePanel):
         return outcome
 
     def _on_progress(self, p: Progress) -> None:
+        p = job_fraction_only(p)
         super()._on_progress(p)
         plan = self._plan
         node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.speech_timing import TimingCheck, check_length
 from vidgen_desktop.pipeline import StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
-from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
 from vidgen_desktop.ui.widgets.audio_player import AudioPlayer
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, Workflow
@@ -291,6 +292,9 @@ class VoicePanel(ComfyStagePanel):
         if self.context.scene is None:
             return "Waiting for a script: generate or write one first (Script stage)."
         return ""
+
+    def _on_progress(self, p: Progress) -> None:
+        super()._on_progress(job_fraction_only(p))
 
     # ---- output --------------------------------------------------------------------------------
     def show_take(self, take: Take | None, path: Path | None) -> None:
