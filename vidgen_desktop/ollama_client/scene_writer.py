@@ -28,9 +28,6 @@ from vidgen_desktop.ollama_client.models import (
 )
 from vidgen_desktop.ollama_client.service import OllamaService
 
-#: streamed text is handed upward at most this often (keeps the GUI thread's queue short)
-FLUSH_INTERVAL_S = 0.04
-
 
 class SceneOutcome(BaseModel):
     scene: Scene
@@ -41,7 +38,11 @@ class SceneOutcome(BaseModel):
 
 
 class _Streamer:
-    """Batches streamed text into `token` Progress reports with live counters."""
+    """Turns streamed text into `token` Progress reports with live counters.
+
+    Every piece is reported at once: a piece held back for batching would stay invisible while
+    the server pauses (e.g. a slow token), and a few hundred queued signals a second are cheap.
+    """
 
     def __init__(self, report: ProgressCallback, attempt: int) -> None:
         self.report = report
@@ -54,9 +55,7 @@ class _Streamer:
     def on_text(self, text: str) -> None:
         self.pending.append(text)
         self.chunks += 1
-        now = time.monotonic()
-        if now - self.last_flush >= FLUSH_INTERVAL_S:
-            self.flush(now)
+        self.flush()
 
     def flush(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -8,8 +8,9 @@ Script panel can enable Generate the moment the server appears.
 from __future__ import annotations
 
 import logging
+import time
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal, Slot
 
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ollama_client.models import ServerStatus
@@ -99,7 +100,25 @@ class OllamaMonitor(QObject):
     def shutdown(self) -> None:
         self._stopped = True
         self.timer.stop()
-        self.runner.shutdown()
+        drain_runner(self.runner)
+
+
+def drain_runner(runner: TaskRunner, timeout_s: float = 5.0) -> bool:
+    """Cancel and wait for a runner while still delivering queued events.
+
+    TaskRunner.shutdown() blocks in QThread.wait(), but the worker's `thread.quit` arrives as a
+    queued call to this (GUI) thread, so a task that ends during the wait cannot stop its thread
+    until the wait times out. Pumping events lets the quit and the `done` slot run.
+    """
+    runner.cancel()
+    deadline = time.monotonic() + timeout_s
+    while runner.is_running() and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    if runner.is_running():
+        log.warning("%s did not stop within %.1f s", runner.name, timeout_s)
+        return False
+    return True
 
 
 def install_ollama_monitor(window) -> OllamaMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)

@@ -45,6 +45,7 @@ from vidgen_desktop.ollama_client.scene_writer import (
 )
 from vidgen_desktop.ollama_client.service import OllamaService
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.ollama_monitor import drain_runner
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
 from vidgen_desktop.ui.stages.script_fields import LABELS, SceneEditor
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
@@ -75,6 +76,7 @@ class ScriptPanel(StagePanel):
         self._own_scene_change = False
         self._build()
         self.gen_runner = TaskRunner("script", self)
+        self.gen_runner.started.connect(self._on_started)
         self.gen_runner.progress.connect(self._on_progress)
         self.gen_runner.succeeded.connect(self._on_succeeded)
         self.gen_runner.failed.connect(self._on_failed)
@@ -398,6 +400,10 @@ class ScriptPanel(StagePanel):
         self.warning.hide()
         self._clock.start()
         self._render_counters()
+
+    @Slot()
+    def _on_started(self) -> None:
+        self._update_controls()
         self.state_changed.emit()
 
     def stop(self) -> None:
@@ -593,7 +599,7 @@ class ScriptPanel(StagePanel):
     def shutdown(self) -> None:
         if self._edit_timer.isActive():
             self.commit_edits()
-        self.gen_runner.shutdown()
-        self.models_runner.shutdown()
+        drain_runner(self.gen_runner)
+        drain_runner(self.models_runner)
         if self.monitor is not None:
             self.monitor.shutdown()
