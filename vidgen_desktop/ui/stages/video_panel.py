@@ -88,8 +88,8 @@ class VideoPanel(ComfyStagePanel):
         layout.addWidget(uses_box)
 
         prompt_box, prompts = self.form_group("What happens")
-        self.positive = SceneText("video_positive")
-        self.positive.setMinimumHeight(80)
+        self.positive = SceneText("video_positive", max_height=110)
+        self.positive.setMinimumHeight(70)
         self.positive.setPlaceholderText("What the person does: expression, gestures, camera")
         self.negative = SceneText("video_negative", max_height=64)
         self.negative.setPlaceholderText("What to avoid")
@@ -149,6 +149,7 @@ class VideoPanel(ComfyStagePanel):
         self.preview.setObjectName("video_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumHeight(160)
+        self.preview.setStyleSheet("color: palette(placeholder-text);")
         self.preview.hide()
         self.player = VideoPlayer()
         self.sound_warning = QLabel(NO_SOUND)
@@ -156,8 +157,8 @@ class VideoPanel(ComfyStagePanel):
         self.sound_warning.setWordWrap(True)
         self.sound_warning.setStyleSheet("color: #b26a00;")
         self.sound_warning.hide()
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.player, 3)
+        layout.addWidget(self.preview, 3)
+        layout.addWidget(self.player, 2)
         layout.addWidget(self.sound_warning)
         return box
 
@@ -317,6 +318,9 @@ class VideoPanel(ComfyStagePanel):
             self.remember("lora", self.lora.isChecked())
         self._plan = plan
         self._samplers_seen = []
+        self.preview.clear()
+        self.preview.setText("Live frames appear here once sampling starts.")
+        self.preview.show()
         uploads = {"image": project.path_of(image), "audio": project.path_of(voice)}
         return StageRequest("video", workflow, params, uploads, settings)
 

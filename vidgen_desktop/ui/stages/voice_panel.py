@@ -56,6 +56,9 @@ class VoicePanel(ComfyStagePanel):
 
     def __init__(self, context: AppContext) -> None:
         super().__init__(context)
+        # the base's 28-character picker + "Re-check server" overflow the 1280 px layout; an explicit
+        # minimum width wins over the combo's (cached) size hint
+        self.workflow_combo.setMinimumWidth(160)
         self.options_runner = TaskRunner("voice-options", self)
         self.options_runner.succeeded.connect(self._on_speaker_options)
         self.player.loaded.connect(self._on_player_loaded)
@@ -67,8 +70,8 @@ class VoicePanel(ComfyStagePanel):
     def build_inputs(self, layout: QVBoxLayout) -> None:
         self._reference: Path | None = None
         say_box, self.say_form = self.form_group("What to say")
-        self.lyrics = SceneText("voice_lyrics")
-        self.lyrics.setMinimumHeight(110)
+        self.lyrics = SceneText("voice_lyrics", max_height=150)
+        self.lyrics.setMinimumHeight(90)
         self.lyrics.setPlaceholderText("The words to speak (or sing), taken from the script")
         self.say_form.addRow("Text:", self.lyrics)
         self.tags = QLineEdit()
