@@ -343,3 +343,34 @@ def test_foreign_prompt_events_do_not_finish_our_job(fake_comfy, client, project
     # the foreign sampler's broadcast progress did not move our bar before our start
     ours_started = next(i for i, p in enumerate(reports) if p.kind == "step")
     assert all(p.fraction == 0.0 for p in reports[:ours_started] if p.fraction is not None)
+
+
+def test_two_jobs_on_one_client_take_turns(fake_comfy, client, project, graph):
+    """Two panels may start jobs at once; each must get its own events and its own file."""
+    fake_comfy.steps, fake_comfy.step_delay = 10, 0.02
+    first_reports, second_reports = [], []
+    t1, box1 = _run_in_thread(lambda: run_job(client, graph, first_reports.append, CancelToken(), project, "image"))
+    assert _wait_for(lambda: fake_comfy.running is not None)
+    t2, box2 = _run_in_thread(lambda: run_job(client, graph, second_reports.append, CancelToken(), project, "voice"))
+    t1.join(10)
+    t2.join(10)
+    r1, r2 = box1["result"], box2["result"]
+    assert r1.prompt_id != r2.prompt_id
+    assert r1.files[0].path.parent.name == "image" and r2.files[0].path.parent.name == "voice"
+    assert any("other ComfyUI job" in p.message for p in second_reports)
+    assert [p.fraction for p in first_reports][-1] == 1.0 and [p.fraction for p in second_reports][-1] == 1.0
+    assert client.events().connects == 1
+
+
+def test_cancel_while_waiting_for_another_job(fake_comfy, client, project, graph):
+    fake_comfy.steps, fake_comfy.step_delay = 30, 0.02
+    t1, box1 = _run_in_thread(lambda: run_job(client, graph, lambda p: None, CancelToken(), project, "image"))
+    assert _wait_for(lambda: fake_comfy.running is not None)
+    waiting = CancelToken()
+    t2, box2 = _run_in_thread(lambda: run_job(client, graph, lambda p: None, waiting, project, "voice"))
+    time.sleep(0.1)
+    waiting.cancel()
+    t2.join(2)
+    assert isinstance(box2.get("error"), Cancelled)
+    t1.join(10)
+    assert box1["result"].files and len(fake_comfy.bodies("/prompt")) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,6 +55,9 @@ class ComfyClient:
         self._features: Features | None = None
         self._has_jobs_api: bool | None = None
         self._socket: EventSocket | None = None
+        #: held by run_job: jobs on one client take turns on the shared event socket
+        #: (ComfyUI runs one prompt at a time anyway). Other HTTP calls need no lock.
+        self.job_lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------------
     @property

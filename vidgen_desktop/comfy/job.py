@@ -105,6 +105,18 @@ class _Job:
     # -- main loop ------------------------------------------------------------------------
     def run(self) -> JobResult:
         self.token.raise_if_cancelled()
+        waiting_reported = False
+        while not self.client.job_lock.acquire(timeout=0.2):
+            self.token.raise_if_cancelled()
+            if not waiting_reported:
+                waiting_reported = True
+                self.report(Progress(0.0, "Waiting for the other ComfyUI job to finish…", kind="status"))
+        try:
+            return self._run_locked()
+        finally:
+            self.client.job_lock.release()
+
+    def _run_locked(self) -> JobResult:
         sock = self.client.events()
         if not sock.connected:
             sock.reconnect(self.token, give_up_after=min(self.opt.reconnect_give_up_s, 5.0))
