@@ -109,6 +109,7 @@ class Pipeline:
         self.token = CancelToken()
         self.timings: list[StageTiming] = []
         self.quiet = args.quiet
+        self.client: ComfyClient | None = None
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -158,17 +159,15 @@ class Pipeline:
         return min(outcome.stats.total_duration_ns / 1e9, waited), hand.elapsed_s
 
     def comfy(self, stage: Stage, spec: str | None, build: Callable[[Any], StageRequest],
-              report: StderrProgress, before: Callable[[Any], None] | None = None) -> StageOutcome:
-        client = ComfyClient(self.settings.comfyui_url)
-        try:
-            wf = choose_workflow(stage, spec, self.settings.workflows.get(str(stage), ""), client)
-            report.say(f"workflow: {wf.name}")
-            request = build(wf)
-            if before is not None:
-                before(wf)
-            return run_comfy_stage(client, self.project, request, self.settings, report, self.token)
-        finally:
-            client.close()
+              report: StderrProgress) -> StageOutcome:
+        # one client for all three stages: one WebSocket, and /object_info fetched once
+        if self.client is None:
+            self.client = ComfyClient(self.settings.comfyui_url)
+        client = self.client
+        wf = choose_workflow(stage, spec, self.settings.workflows.get(str(stage), ""), client)
+        report.say(f"workflow: {wf.name}")
+        request = build(wf)
+        return run_comfy_stage(client, self.project, request, self.settings, report, self.token)
 
     def scene(self) -> Scene:
         assert self.project.data.scene is not None
@@ -243,6 +242,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    finally:
+        if pipeline.client is not None:
+            pipeline.client.close()
     pipeline.say("timings (server = Ollama's generation / ComfyUI's job; the rest is ours):")
     pipeline.say(pipeline.timing_table())
     sys.stdout.write(f"{pipeline.video_path}\n")
