@@ -111,6 +111,9 @@ class TaskRunner(QObject):
         if thread is None:
             return True
         self.cancel()
+        # The worker's quit request is queued to this (GUI) thread, which is about to block in
+        # wait(): ask the thread's loop to end directly, or wait() would always time out.
+        thread.quit()
         ok = thread.wait(timeout_ms)
         if not ok:
             log.warning("%s did not stop within %d ms", self.name, timeout_ms)
