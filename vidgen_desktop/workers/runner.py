@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, VidGenError
@@ -93,8 +93,10 @@ class TaskRunner(QObject):
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
+        # Direct: quit from the worker thread itself. A queued quit would wait for the GUI
+        # thread, which may be blocked in shutdown()'s wait() - a deadlock until the timeout.
         for sig in (worker.succeeded, worker.failed, worker.cancelled):
-            sig.connect(thread.quit)
+            sig.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self.started.emit()
