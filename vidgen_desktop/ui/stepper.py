@@ -1,24 +1,71 @@
-"""Left-hand stage list: state icon per stage, a tooltip that says why a stage is locked."""
+"""Left-hand stage list: a drawn state icon per stage, a tooltip that says why a stage is locked.
+
+Icons are painted rather than taken from emoji: common fonts (DejaVu) have no padlock glyph.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from vidgen_desktop.ui.stage_panel import StageState, StageStatus
 
-_SYMBOL = {
-    StageStatus.done: "✓",
-    StageStatus.running: "⟳",
-    StageStatus.ready: "●",
-    StageStatus.locked: "🔒",
-}
 _WORD = {
     StageStatus.done: "done",
     StageStatus.running: "running",
     StageStatus.ready: "ready",
     StageStatus.locked: "locked",
 }
+_COLOUR = {
+    StageStatus.done: QColor("#2e7d32"),
+    StageStatus.running: QColor("#1565c0"),
+    StageStatus.ready: QColor("#1565c0"),
+    StageStatus.locked: QColor("#8a8a8a"),
+}
+
+
+def status_icon(status: StageStatus, size: int = 40) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = _COLOUR[status]
+    s = size
+    pen = QPen(colour, s * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+               Qt.PenJoinStyle.RoundJoin)
+    if status is StageStatus.done:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawEllipse(QRectF(s * 0.08, s * 0.08, s * 0.84, s * 0.84))
+        p.setPen(QPen(QColor("white"), s * 0.1, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                      Qt.PenJoinStyle.RoundJoin))
+        p.drawPolyline([QPointF(s * 0.3, s * 0.52), QPointF(s * 0.44, s * 0.66),
+                        QPointF(s * 0.7, s * 0.36)])
+    elif status is StageStatus.running:
+        p.setPen(pen)
+        p.drawArc(QRectF(s * 0.15, s * 0.15, s * 0.7, s * 0.7), 90 * 16, -270 * 16)
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(s * 0.5, s * 0.15), s * 0.08, s * 0.08)
+    elif status is StageStatus.ready:
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(s * 0.15, s * 0.15, s * 0.7, s * 0.7))
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(s * 0.5, s * 0.5), s * 0.14, s * 0.14)
+    else:  # locked: a padlock
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawArc(QRectF(s * 0.3, s * 0.12, s * 0.4, s * 0.44), 0, 180 * 16)
+        p.drawLine(QPointF(s * 0.3, s * 0.34), QPointF(s * 0.3, s * 0.45))
+        p.drawLine(QPointF(s * 0.7, s * 0.34), QPointF(s * 0.7, s * 0.45))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawRoundedRect(QRectF(s * 0.2, s * 0.44, s * 0.6, s * 0.44), s * 0.06, s * 0.06)
+    p.end()
+    return QIcon(pix)
 
 
 class Stepper(QListWidget):
@@ -27,7 +74,7 @@ class Stepper(QListWidget):
     def __init__(self, titles: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stepper")
-        self.setIconSize(QSize(20, 20))
+        self.setIconSize(QSize(22, 22))
         self.setSpacing(4)
         self.setFixedWidth(190)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -35,6 +82,7 @@ class Stepper(QListWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.setFont(font)
         self._titles = titles
+        self._icons = {status: status_icon(status) for status in StageStatus}
         for i, title in enumerate(titles):
             item = QListWidgetItem(f"{i + 1}. {title}")
             item.setSizeHint(QSize(170, 40))
@@ -46,19 +94,17 @@ class Stepper(QListWidget):
         self._states = states
         for i, state in enumerate(states):
             item = self.item(i)
-            item.setText(f"{_SYMBOL[state.status]}  {i + 1}. {self._titles[i]}")
+            item.setText(f"{i + 1}. {self._titles[i]}")
+            item.setIcon(self._icons[state.status])
             tip = f"{self._titles[i]}: {_WORD[state.status]}"
             if state.reason:
                 tip += f"\n{state.reason}"
             item.setToolTip(tip)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, tip)
+            item.setData(Qt.ItemDataRole.UserRole, state.status.value)
             locked = state.status is StageStatus.locked
-            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
             # A locked stage stays selectable so the user can read why it is locked.
-            item.setFlags(flags)
             item.setForeground(self.palette().placeholderText() if locked else self.palette().text())
-        self.style().unpolish(self)
-        self.style().polish(self)
 
     def state_of(self, index: int) -> StageState:
         return self._states[index]
