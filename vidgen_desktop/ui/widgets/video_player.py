@@ -1,0 +1,342 @@
+"""Video player for the final MP4: play/pause, seek, m:ss position/duration, volume, full screen
+(F or double-click; Esc leaves), Save As… (the copy runs in a worker) and Open folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtMultimedia import QAudio, QAudioOutput, QMediaPlayer
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop.core.errors import StorageError
+from vidgen_desktop.ui.widgets.audio_player import time_text
+from vidgen_desktop.workers.runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def copy_file(src: Path, dest: Path) -> Path:
+    """Copy to a temporary name beside `dest`, then rename: a half-written export never appears."""
+    src, dest = Path(src), Path(dest)
+    if src.resolve() == dest.resolve():
+        return dest
+    tmp = dest.with_name(f".{dest.name}.part")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise StorageError(f"Could not save {dest.name}: {exc.strerror or exc}", detail=str(exc),
+                           hint="Pick another folder or free some disk space.") from exc
+    return dest
+
+
+class VideoSurface(QVideoWidget):
+    """QVideoWidget that toggles full screen on double-click / F and leaves it on Esc."""
+
+    fullscreen_toggled = Signal(bool)
+
+    def toggle_fullscreen(self) -> None:
+        self.set_fullscreen(not self.isFullScreen())
+
+    def set_fullscreen(self, on: bool) -> None:
+        if on != self.isFullScreen():
+            self.setFullScreen(on)
+            self.fullscreen_toggled.emit(on)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+        self.toggle_fullscreen()
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.set_fullscreen(False)
+            event.accept()
+        elif event.key() == Qt.Key.Key_F:
+            self.toggle_fullscreen()
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+
+class VideoPlayer(QWidget):
+    """Public API for the Video panel: load(path), clear(), play(), pause(), duration_s,
+    save_as(dest) / ask_save_as(), open_folder(); signals loaded(float), load_failed(str),
+    saved(str path), save_failed(object VidGenError)."""
+
+    loaded = Signal(float)
+    load_failed = Signal(str)
+    saved = Signal(str)
+    save_failed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("video_player")
+        self._path: Path | None = None
+        self._duration_ms = 0
+        self._seeking = False
+        self._announced = False
+        self._closed = False
+
+        self.video = VideoSurface()
+        self.video.setObjectName("video_surface")
+        self.video.setMinimumSize(320, 180)
+        self.video.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.video.setToolTip("Double-click or press F for full screen; Esc leaves it")
+        self.audio_output = QAudioOutput(self)
+        self.player = QMediaPlayer(self)
+        self.player.setAudioOutput(self.audio_output)
+        self.player.setVideoOutput(self.video)
+        self.placeholder = QLabel("No video yet")
+        self.placeholder.setObjectName("video_placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.saver = TaskRunner("video-save", self)
+
+        style = self.style()
+        self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        self.play_button = self._tool("video_play", "Play", self._icon_play)
+        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek.setObjectName("video_seek")
+        self.seek.setAccessibleName("Position")
+        self.time_label = QLabel(time_text(0, 0))
+        self.time_label.setObjectName("video_time")
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setObjectName("video_volume")
+        self.volume.setAccessibleName("Volume")
+        self.volume.setRange(0, 100)
+        self.volume.setValue(80)
+        self.volume.setMaximumWidth(110)
+        volume_icon = QLabel()
+        volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16))
+        self.fullscreen_button = self._tool(
+            "video_fullscreen", "Full screen", style.standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton)
+        )
+        self.save_button = self._tool(
+            "video_save", "Save As…", style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+        )
+        self.folder_button = self._tool(
+            "video_folder", "Open folder", style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon)
+        )
+
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.seek, 1)
+        controls.addWidget(self.time_label)
+        controls.addSpacing(8)
+        controls.addWidget(volume_icon)
+        controls.addWidget(self.volume)
+        actions = QHBoxLayout()
+        actions.addWidget(self.fullscreen_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.folder_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.video, 1)
+        layout.addLayout(controls)
+        layout.addLayout(actions)
+        self.video.hide()
+
+        self.play_button.clicked.connect(self.toggle_play)
+        self.fullscreen_button.clicked.connect(self.video.toggle_fullscreen)
+        self.save_button.clicked.connect(self.ask_save_as)
+        self.folder_button.clicked.connect(self.open_folder)
+        self.seek.sliderPressed.connect(self._on_slider_pressed)
+        self.seek.sliderReleased.connect(self._on_slider_released)
+        self.seek.actionTriggered.connect(self._on_slider_action)
+        self.volume.valueChanged.connect(self._on_volume)
+        self._on_volume(self.volume.value())
+        self.player.durationChanged.connect(self._on_duration)
+        self.player.positionChanged.connect(self._on_position)
+        self.player.playbackStateChanged.connect(self._on_state)
+        self.player.mediaStatusChanged.connect(self._on_media_status)
+        self.player.errorOccurred.connect(self._on_error)
+        self.saver.succeeded.connect(self._on_saved)
+        self.saver.failed.connect(self.save_failed)
+        self.saver.done.connect(self._update_enabled)
+        QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.ask_save_as)
+        self._update_enabled()
+
+    def _tool(self, name: str, text: str, icon) -> QToolButton:  # noqa: ANN001 - QIcon
+        b = QToolButton()
+        b.setObjectName(name)
+        b.setText(text)
+        b.setIcon(icon)
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        return b
+
+    # ---- public API -------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def duration_s(self) -> float:
+        return self._duration_ms / 1000
+
+    def load(self, path: Path) -> None:
+        self._path = Path(path)
+        self._duration_ms = 0
+        self._announced = False
+        self.placeholder.hide()
+        self.video.show()
+        self.time_label.setText(time_text(0, 0))
+        self.player.setSource(QUrl.fromLocalFile(str(self._path)))
+        self._update_enabled()
+
+    def clear(self, message: str = "No video yet") -> None:
+        self.player.stop()
+        self.player.setSource(QUrl())
+        self._path = None
+        self._duration_ms = 0
+        self.video.set_fullscreen(False)
+        self.video.hide()
+        self.placeholder.setText(message)
+        self.placeholder.show()
+        self.time_label.setText(time_text(0, 0))
+        self._update_enabled()
+
+    def play(self) -> None:
+        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia:
+            self.player.setPosition(0)
+        self.player.play()
+
+    def pause(self) -> None:
+        self.player.pause()
+
+    def toggle_play(self) -> None:
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.pause()
+        else:
+            self.play()
+
+    def ask_save_as(self) -> None:
+        if self._path is None or self.saver.is_running():
+            return
+        dest, _ = QFileDialog.getSaveFileName(
+            self, "Save video as", str(Path.home() / self._path.name), "MP4 video (*.mp4);;All files (*)"
+        )
+        if dest:
+            self.save_as(Path(dest))
+
+    def save_as(self, dest: Path) -> bool:
+        """Copy the current video to `dest` in a worker; `saved` or `save_failed` follows."""
+        src = self._path
+        if src is None or self._closed or self.saver.is_running():
+            return False
+        started = self.saver.start(lambda report, token: copy_file(src, Path(dest)))
+        self._update_enabled()
+        return started
+
+    def open_folder(self) -> None:
+        if self._path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._path.parent)))
+
+    def shutdown(self) -> None:
+        """Stop playback and wait for a running export (the owner is closing)."""
+        self._closed = True
+        self.player.stop()
+        self.saver.shutdown()
+
+    # ---- internals --------------------------------------------------------------------------------
+
+    @Slot()
+    def _update_enabled(self) -> None:
+        has = self._path is not None
+        why = "" if has else "No video yet: generate one first."
+        saving = self.saver.is_running()
+        for w, tip in (
+            (self.play_button, "Play / pause"),
+            (self.seek, "Position"),
+            (self.fullscreen_button, "Full screen (F, double-click); Esc leaves it"),
+            (self.folder_button, "Open the folder that holds this video"),
+        ):
+            w.setEnabled(has)
+            w.setToolTip(why or tip)
+        self.save_button.setEnabled(has and not saving)
+        self.save_button.setToolTip(why or ("Saving…" if saving else "Save a copy of the video (Ctrl+Shift+S)"))
+        self.save_button.setText("Saving…" if saving else "Save As…")
+
+    @Slot(object)
+    def _on_saved(self, dest: object) -> None:
+        self.saved.emit(str(dest))
+
+    @Slot("qint64")
+    def _on_duration(self, ms: int) -> None:
+        self._duration_ms = max(0, int(ms))
+        self.seek.setRange(0, self._duration_ms)
+        self.time_label.setText(time_text(self.player.position(), self._duration_ms))
+
+    @Slot("qint64")
+    def _on_position(self, ms: int) -> None:
+        if not self._seeking:
+            self.seek.setValue(int(ms))
+        self.time_label.setText(time_text(int(ms), self._duration_ms))
+
+    @Slot(QMediaPlayer.PlaybackState)
+    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        self.play_button.setIcon(self._icon_pause if playing else self._icon_play)
+        self.play_button.setText("Pause" if playing else "Play")
+
+    @Slot(QMediaPlayer.MediaStatus)
+    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._path is not None and not self._announced:
+            self._announced = True
+            self.loaded.emit(self.duration_s)
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia and self._path is not None:
+            self._fail(self.player.errorString() or "invalid media")
+
+    @Slot(QMediaPlayer.Error, str)
+    def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
+        if self._path is not None:
+            self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        name = self._path.name if self._path else "video"
+        text = f"{name} cannot be played: {message}"
+        log.warning("video player: %s", text)
+        self.video.hide()
+        self.placeholder.setText(text)
+        self.placeholder.show()
+        self.load_failed.emit(text)
+
+    def _on_slider_pressed(self) -> None:
+        self._seeking = True
+
+    def _on_slider_released(self) -> None:
+        self._seeking = False
+        self.player.setPosition(self.seek.value())
+
+    def _on_slider_action(self, action: int) -> None:
+        if action not in (QSlider.SliderAction.SliderMove.value, QSlider.SliderAction.SliderNoAction.value):
+            self.player.setPosition(self.seek.sliderPosition())
+
+    def _on_volume(self, value: int) -> None:
+        linear = QAudio.convertVolume(value / 100, QAudio.VolumeScale.LogarithmicVolumeScale,
+                                      QAudio.VolumeScale.LinearVolumeScale)
+        self.audio_output.setVolume(linear)
+        self.volume.setToolTip(f"Volume {value} %")
