@@ -20,6 +20,7 @@ from vidgen_desktop.paths import user_paths
 #: modules that each define `register(subparsers)`; the function they set as `func` runs the command
 COMMAND_MODULES = [
     "vidgen_desktop.cli.script_cmd",
+    "vidgen_desktop.cli.image_cmd",
     "vidgen_desktop.cli.voice_cmd",
     "vidgen_desktop.cli.video_cmd",
     "vidgen_desktop.cli.run_cmd",

@@ -113,7 +113,7 @@ def run_stage(
         raise PreflightFailed(wf, problems)
 
     kind = STAGE_KIND[request.stage]
-    result = run_job(client, bound.graph, report, token, project, request.stage,
+    result = run_job(client, readable_titles(bound.graph), report, token, project, request.stage,
                      JobOptions(kinds=(kind,)))
     out = result.first(kind)
     if out is None:
@@ -142,6 +142,18 @@ def run_stage(
     if add_to_project:
         project.add_take(take)
     return StageOutcome(take, result, bound.seed, hand, rate, sorted(bound.ignored))
+
+
+def readable_titles(graph: dict[str, Any]) -> dict[str, Any]:
+    """Binding titles ("$seed $steps $cfg") mean nothing to a user watching progress; name those
+    nodes by their class ("KSampler: step 3/8"). ComfyUI ignores `_meta`, so the job is the same."""
+    out: dict[str, Any] = {}
+    for node_id, node in graph.items():
+        title = str((node.get("_meta") or {}).get("title") or "") if isinstance(node, dict) else ""
+        if title.startswith("$"):
+            node = dict(node, _meta=dict(node.get("_meta") or {}, title=str(node.get("class_type", ""))))
+        out[node_id] = node
+    return out
 
 
 def _total_steps(bound: Any) -> int:

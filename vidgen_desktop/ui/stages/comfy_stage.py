@@ -207,6 +207,7 @@ class ComfyStagePanel(StagePanel):
         self.checker.done.connect(self._after_check)
         self._recheck_wanted = False
         self._recheck_fresh = False
+        self._job_ended = True
         self.importer = TaskRunner(f"{self.key}-import", self)
         self.importer.succeeded.connect(self._on_imported)
         self.importer.failed.connect(self._show_input_error)
@@ -512,11 +513,14 @@ class ComfyStagePanel(StagePanel):
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.progress_label.setText("Starting…")
+        self._job_ended = False
         self.runner.start(task)
         self.update_actions()
         self.state_changed.emit()
 
     def cancel(self) -> None:
+        if self._job_ended:
+            return  # the job already finished; its thread is only winding down
         if self.confirm_long_cancel:
             from PySide6.QtWidgets import QMessageBox
 
@@ -552,6 +556,7 @@ class ComfyStagePanel(StagePanel):
         self.context.job_progress.emit(self._started_title, p)
 
     def _on_succeeded(self, outcome: StageOutcome) -> None:
+        self._job_ended = True
         if self.project is None:
             return
         self.project.add_take(outcome.take)
@@ -564,11 +569,13 @@ class ComfyStagePanel(StagePanel):
         self.context.notify_takes(self.key)
 
     def _on_failed(self, error: VidGenError) -> None:
+        self._job_ended = True
         self.progress_label.setText("Failed.")
         self.context.job_finished.emit(f"{self.title} failed")
         self._show_error(error)
 
     def _on_cancelled(self) -> None:
+        self._job_ended = True
         self.progress_label.setText("Cancelled. Nothing was kept from this run.")
         self.context.job_finished.emit(f"{self.title} cancelled")
 
