@@ -90,6 +90,9 @@ class ScriptPanel(StagePanel):
         self._edit_timer.timeout.connect(self.commit_edits)
         self._settings_timer = QTimer(self, singleShot=True, interval=500)
         self._settings_timer.timeout.connect(self.context.save_settings)
+        self._pending_text: list[str] = []
+        self._text_timer = QTimer(self, singleShot=True, interval=50)
+        self._text_timer.timeout.connect(self._flush_text)
         self._clock = QTimer(self, interval=250)
         self._clock.timeout.connect(self._render_counters)
         context.scene_changed.connect(self._on_scene_changed)
@@ -395,6 +398,7 @@ class ScriptPanel(StagePanel):
         self._mode = mode
         self._started = time.monotonic()
         self._tokens, self._prompt_tokens, self._rate = 0, None, None
+        self._pending_text.clear()
         self.stream_view.clear()
         self.banner.hide()
         self.warning.hide()
@@ -418,13 +422,13 @@ class ScriptPanel(StagePanel):
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:
         if p.kind == "token":
-            cursor = self.stream_view.textCursor()
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-            cursor.insertText(p.text)
-            self.stream_view.setTextCursor(cursor)
+            self._pending_text.append(p.text)
+            if not self._text_timer.isActive():
+                self._text_timer.start()
             self._tokens = int(p.extra.get("tokens", self._tokens))
             self._rate = p.extra.get("tokens_per_s")
         elif p.extra.get("repair"):
+            self._flush_text()
             self.stream_view.appendPlainText("\n— the reply did not fit; asking the model to fix it —\n")
         elif "stats" in p.extra:
             stats = p.extra["stats"]
@@ -432,20 +436,34 @@ class ScriptPanel(StagePanel):
             self._tokens = stats.get("eval_count") or self._tokens
             if stats.get("eval_count") and stats.get("eval_duration_ns"):
                 self._rate = stats["eval_count"] / stats["eval_duration_ns"] * 1e9
-        self._render_counters()
-        status = getattr(self.window(), "status", None)
-        if status is not None and hasattr(status, "show_job"):
-            status.show_job("Script", Progress(message=p.message or f"{self._tokens} tokens",
-                                               elapsed_s=time.monotonic() - self._started))
+        if p.kind != "token":  # per-token labels are refreshed by the 4 Hz clock (less relayout)
+            self._render_counters()
+
+    def _flush_text(self) -> None:
+        """Append buffered stream text in one edit: one relayout per ~50 ms, not per token
+        (the JSON's lyrics are one long line, which is costly to re-wrap on every token)."""
+        if not self._pending_text:
+            return
+        text = "".join(self._pending_text)
+        self._pending_text.clear()
+        cursor = self.stream_view.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        self.stream_view.setTextCursor(cursor)
 
     def _render_counters(self) -> None:
         rate = f"{self._rate:.1f} tokens/s" if self._rate else "— tokens/s"
         prompt = f"{self._prompt_tokens} tokens" if self._prompt_tokens is not None else "—"
         elapsed = format_duration(time.monotonic() - self._started) if self._started else "—"
         self.counters.setText(f"Generated: {self._tokens} tokens · {rate} · Prompt: {prompt} · Elapsed: {elapsed}")
+        status = getattr(self.window(), "status", None)
+        if self.gen_runner.is_running() and status is not None and hasattr(status, "show_job"):
+            status.show_job("Script", Progress(message=f"{self._tokens} tokens",
+                                               elapsed_s=time.monotonic() - self._started))
 
     @Slot(object)
     def _on_succeeded(self, result: object) -> None:
+        self._flush_text()
         if isinstance(result, SceneOutcome):
             self.editor.set_scene(result.scene)
             self.editor.set_errors([])
@@ -462,6 +480,7 @@ class ScriptPanel(StagePanel):
 
     @Slot(object)
     def _on_failed(self, error: VidGenError) -> None:
+        self._flush_text()
         if isinstance(error, InvalidSceneReply) and self._mode == "scene":
             self.show_parse_problem(error)
             if error.salvaged:
@@ -497,6 +516,8 @@ class ScriptPanel(StagePanel):
 
     @Slot()
     def _on_done(self) -> None:
+        self._text_timer.stop()
+        self._flush_text()
         self._mode = ""
         self._clock.stop()
         self._render_counters()
