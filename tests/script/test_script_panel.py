@@ -74,7 +74,8 @@ def test_stream_shows_partial_text_before_the_end(qtbot, make_window, fake_ollam
     assert panel.is_busy() and panel.stop_button.isEnabled() and not panel.generate_button.isEnabled()
     assert panel.stage_state().status is StageStatus.running
     assert window.context.scene is None
-    assert "Generated: 12 tokens" in panel.counters.text() or "Generated: 1" in panel.counters.text()
+    qtbot.waitUntil(lambda: "Generated: 12 tokens" in panel.counters.text(), timeout=3000)
+    assert "Elapsed: 0:0" in panel.counters.text()
     with qtbot.waitSignal(panel.gen_runner.done, timeout=10000):
         fake_ollama.release()
     assert window.context.scene is not None
