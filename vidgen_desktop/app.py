@@ -69,6 +69,9 @@ def build_window(paths: UserPaths | None = None) -> MainWindow:
     from vidgen_desktop.ui.comfy_monitor import install_comfy_monitor
 
     install_comfy_monitor(window)
+    from vidgen_desktop.ui.gpu_monitor import install_gpu_monitor
+
+    install_gpu_monitor(window)
     return window
 
 
