@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,9 @@ from vidgen_desktop.ollama_client.models import (
     GenerationOptions,
     context_warnings,
 )
-from vidgen_desktop.ollama_client.service import OllamaService
+
+if TYPE_CHECKING:  # the GUI imports this module at start; `ollama` + httpx load with the worker
+    from vidgen_desktop.ollama_client.service import OllamaService
 
 
 class SceneOutcome(BaseModel):

@@ -14,7 +14,6 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ollama_client.models import ServerStatus
-from vidgen_desktop.ollama_client.service import OllamaService
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.status_bar import Segment
 from vidgen_desktop.workers.runner import TaskRunner
@@ -41,6 +40,13 @@ def describe(status: ServerStatus) -> tuple[str, str, str]:
     else:
         tip.append("No model loaded.")
     return text, "\n".join(tip), "ok"
+
+
+def _poll(url: str) -> ServerStatus:
+    # imported here, on the worker thread, so `ollama` + httpx never delay the first window
+    from vidgen_desktop.ollama_client.service import OllamaService
+
+    return OllamaService(url, timeout_s=2.0).status()
 
 
 class OllamaMonitor(QObject):
@@ -81,8 +87,8 @@ class OllamaMonitor(QObject):
         if self.runner.is_running():
             self._again = True  # e.g. the URL changed mid-poll: poll once more afterwards
             return
-        service = OllamaService(self.url(), timeout_s=2.0)
-        self.runner.start(lambda _report, _token: service.status())
+        url = self.url()
+        self.runner.start(lambda _report, _token: _poll(url))
 
     @Slot(object)
     def _on_status(self, status: ServerStatus) -> None:

@@ -43,7 +43,6 @@ from vidgen_desktop.ollama_client.scene_writer import (
     generate_scene,
     regenerate_field,
 )
-from vidgen_desktop.ollama_client.service import OllamaService
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.ollama_monitor import drain_runner
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
@@ -55,6 +54,13 @@ log = logging.getLogger(__name__)
 
 EDIT_DEBOUNCE_MS = 400
 EMPTY_MODELS_TEXT = f"No model pulled yet: run `ollama pull {SUGGESTED_MODEL}`, then Refresh."
+
+
+def _service(url: str):  # noqa: ANN202 - OllamaService
+    """Imported in the worker thread: `ollama` and httpx stay off the GUI's start-up path."""
+    from vidgen_desktop.ollama_client.service import OllamaService
+
+    return OllamaService(url)
 
 
 class ScriptPanel(StagePanel):
@@ -268,8 +274,8 @@ class ScriptPanel(StagePanel):
     def refresh_models(self) -> None:
         if self.monitor is not None:
             self.monitor.poll_now()
-        service = OllamaService(self.context.settings.effective_ollama_url())
-        if self.models_runner.start(lambda _r, _t: service.list_models()):
+        url = self.context.settings.effective_ollama_url()
+        if self.models_runner.start(lambda _r, _t: _service(url).list_models()):
             self.models_hint.setText("Asking Ollama for its models…")
 
     @Slot(object)
@@ -372,7 +378,7 @@ class ScriptPanel(StagePanel):
 
         def work(report, token):  # noqa: ANN001 - TaskFn
             template = default_template(config_dir)
-            return generate_scene(OllamaService(url), template, topic, model, options, report, token)
+            return generate_scene(_service(url), template, topic, model, options, report, token)
 
         self.gen_runner.start(work)
 
@@ -389,7 +395,7 @@ class ScriptPanel(StagePanel):
 
         def work(report, token):  # noqa: ANN001 - TaskFn
             template = default_template(config_dir)
-            return regenerate_field(OllamaService(url), template, topic, current, section, key, model,
+            return regenerate_field(_service(url), template, topic, current, section, key, model,
                                     options, report, token)
 
         self.gen_runner.start(work)
