@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.comfy import ComfyClient
+from vidgen_desktop.comfy import ComfyClient, WorkflowRejected
 from vidgen_desktop.core.errors import InvalidInput, StorageError, VidGenError
 from vidgen_desktop.core.media_info import duration_seconds, media_kind
 from vidgen_desktop.core.progress import Progress, format_duration
@@ -495,6 +495,9 @@ class ComfyStagePanel(StagePanel):
             self._show_input_error(exc)  # an input to fix: no "Retry" that would fail the same way
             return
         self.banner.hide()
+        a = self.available.get(wf.name)
+        if a is None or a.usable:
+            self.problems_label.hide()  # old refusals no longer apply to this attempt
         self._last_request = request
         self.context.settings.workflows[self.key] = wf.name
         self.context.update_settings()
@@ -591,6 +594,11 @@ class ComfyStagePanel(StagePanel):
             self.problems_label.setText("Before this can run:\n" + error.detail)
             self.problems_label.show()
             return
+        if isinstance(error, WorkflowRejected) and error.problems:
+            # per input, next to the workflow they belong to (the banner has the summary)
+            self.problems_label.setText("ComfyUI refused these inputs:\n"
+                                        + "\n".join(f"• {p.message}" for p in error.problems))
+            self.problems_label.show()
         self._banner_action = "retry" if self._last_request is not None else ""
         self.banner.show_error(error, action="Retry" if self._banner_action else "")
 

@@ -106,7 +106,8 @@ class ImagePanel(ComfyStagePanel):
         self.settings_box.show_params(params if workflow is not None else {"width", "height", "steps",
                                                                            "cfg", "seed"})
         box = self.settings_box
-        box.set_presets(presets(workflow), str(self.recalled("aspect", "9:16")))
+        aspect = box.aspect.currentData() or self.recalled("aspect", "9:16")  # keep the user's pick
+        box.set_presets(presets(workflow), str(aspect))
         if workflow is not None:
             for name, spin in (("steps", box.steps), ("cfg", box.cfg)):
                 value = self.recalled(f"{name}:{workflow.name}", workflow.default(name))
