@@ -11,30 +11,13 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
 
 from vidgen_desktop.core.errors import ModelNotFound, ServerUnavailable, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.scene_parse import InvalidSceneReply, parse_scene, scene_from_fields
-from vidgen_desktop.core.settings import SUGGESTED_MODEL
 from vidgen_desktop.core.template import default_template
 from vidgen_desktop.ollama_client.models import GenerationOptions, ModelInfo, ServerStatus
 from vidgen_desktop.ollama_client.scene_writer import (
@@ -46,14 +29,13 @@ from vidgen_desktop.ollama_client.scene_writer import (
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.ollama_monitor import drain_runner
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
-from vidgen_desktop.ui.stages.script_fields import LABELS, SceneEditor
-from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+from vidgen_desktop.ui.stages.script_fields import LABELS
+from vidgen_desktop.ui.stages.script_layout import EMPTY_MODELS_TEXT, ScriptPanelLayout
 from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
 
 EDIT_DEBOUNCE_MS = 400
-EMPTY_MODELS_TEXT = f"No model pulled yet: run `ollama pull {SUGGESTED_MODEL}`, then Refresh."
 
 
 def _service(url: str):  # noqa: ANN202 - OllamaService
@@ -63,7 +45,7 @@ def _service(url: str):  # noqa: ANN202 - OllamaService
     return OllamaService(url)
 
 
-class ScriptPanel(StagePanel):
+class ScriptPanel(ScriptPanelLayout, StagePanel):
     key = "script"
     title = "Script"
 
@@ -106,155 +88,6 @@ class ScriptPanel(StagePanel):
         context.settings_changed.connect(self.refresh_models)
         self._load_from_project()
         self._update_controls()
-
-    # -- layout ------------------------------------------------------------------------------
-    def _build(self) -> None:
-        llm = self.context.settings.llm
-        self.banner = ErrorBanner()
-        self.banner.setObjectName("script_banner")
-        self.banner.action_clicked.connect(self._on_banner_action)
-        self.warning = ErrorBanner()
-        self.warning.setObjectName("script_warning")
-
-        self.model_combo = QComboBox()
-        self.model_combo.setObjectName("model_combo")
-        self.model_combo.setMinimumContentsLength(24)
-        self.model_combo.currentIndexChanged.connect(self._on_params_changed)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setObjectName("refresh_models")
-        self.refresh_button.setToolTip("Ask Ollama again for its installed models")
-        self.refresh_button.clicked.connect(self.refresh_models)
-        self.models_hint = QLabel()
-        self.models_hint.setObjectName("models_hint")
-        self.models_hint.setWordWrap(True)
-        self.models_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.num_ctx = self._spin(512, 262144, 1024, llm.num_ctx, " tokens", "num_ctx",
-                                  "Context size (num_ctx): prompt + reply must fit in it")
-        self.temperature = QDoubleSpinBox(objectName="temperature", decimals=2, singleStep=0.05)
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setValue(llm.temperature)
-        self.temperature.setToolTip("Higher is more varied, lower is more predictable")
-        self.temperature.valueChanged.connect(self._on_params_changed)
-        self.max_tokens = self._spin(16, 32768, 128, llm.num_predict, " tokens", "max_tokens",
-                                     "Most tokens the model may write (num_predict)")
-        self.seed_check = QCheckBox("Fixed seed", objectName="seed_enabled")
-        self.seed_check.setChecked(llm.seed is not None)
-        self.seed = self._spin(0, 2**31 - 1, 1, llm.seed or 0, "", "seed", "Same seed + same settings → same reply")
-        self.seed.setEnabled(llm.seed is not None)
-        self.seed_check.toggled.connect(self.seed.setEnabled)
-        self.seed_check.toggled.connect(self._on_params_changed)
-
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_combo, 1)
-        model_row.addWidget(self.refresh_button)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_check)
-        seed_row.addWidget(self.seed, 1)
-        params = QFormLayout()
-        params.addRow("Model", model_row)
-        params.addRow("", self.models_hint)
-        grid = QHBoxLayout()
-        left_form, right_form = QFormLayout(), QFormLayout()
-        left_form.addRow("Context", self.num_ctx)
-        left_form.addRow("Max tokens", self.max_tokens)
-        right_form.addRow("Temperature", self.temperature)
-        right_form.addRow("Seed", seed_row)
-        grid.addLayout(left_form)
-        grid.addLayout(right_form)
-        model_box = QGroupBox("Model and settings")
-        box_layout = QVBoxLayout(model_box)
-        box_layout.addLayout(params)
-        box_layout.addLayout(grid)
-
-        self.topic = QLineEdit(objectName="topic")
-        self.topic.setPlaceholderText("What is the video about? e.g. a lighthouse keeper's last night")
-        self.topic.textChanged.connect(self._update_controls)
-        self.topic.returnPressed.connect(self.start_primary)
-        topic_label = QLabel("<b>Topic</b>")
-        topic_label.setBuddy(self.topic)
-        self.generate_button = QPushButton("Generate", objectName="generate")
-        self.generate_button.setDefault(True)
-        self.generate_button.clicked.connect(self.generate)
-        self.stop_button = QPushButton("Stop", objectName="stop")
-        self.stop_button.setToolTip("Stop the model (Esc)")
-        self.stop_button.clicked.connect(self.stop)
-        self.generate_reason = QLabel(objectName="generate_reason")
-        self.generate_reason.setWordWrap(True)
-        self.generate_reason.setStyleSheet("color: palette(placeholder-text);")
-        action_row = QHBoxLayout()
-        action_row.addWidget(self.generate_reason, 1)
-        action_row.addWidget(self.stop_button)
-        action_row.addWidget(self.generate_button)
-
-        self.stream_view = QPlainTextEdit(objectName="stream_view", readOnly=True)
-        self.stream_view.setPlaceholderText("The model's reply appears here as it is written.")
-        self.counters = QLabel(objectName="counters")
-        self.counters.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.problem_box = QGroupBox("The reply did not match the scene format", objectName="parse_problem")
-        self.parse_errors = QLabel(objectName="parse_errors")
-        self.parse_errors.setWordWrap(True)
-        self.parse_errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.raw_reply = QPlainTextEdit(objectName="raw_reply")
-        self.raw_reply.setToolTip("The model's last reply, kept in the project. Fix it and press Parse again.")
-        self.reparse_button = QPushButton("Parse again", objectName="reparse")
-        self.reparse_button.clicked.connect(self.reparse_raw)
-        prob_layout = QVBoxLayout(self.problem_box)
-        prob_layout.addWidget(self.parse_errors)
-        prob_layout.addWidget(self.raw_reply, 1)
-        prob_layout.addWidget(self.reparse_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.problem_box.hide()
-
-        left = QVBoxLayout()
-        left.addWidget(self.banner)
-        left.addWidget(self.warning)
-        left.addWidget(model_box)
-        left.addWidget(topic_label)
-        left.addWidget(self.topic)
-        left.addLayout(action_row)
-        left.addWidget(QLabel("<b>Model reply</b> (live)"))
-        left.addWidget(self.stream_view, 2)
-        left.addWidget(self.counters)
-        left.addWidget(self.problem_box, 2)
-
-        self.editor = SceneEditor()
-        self.editor.changed.connect(self._on_edited)
-        self.editor.regenerate_requested.connect(self.regenerate)
-        scroll = QScrollArea(objectName="scene_scroll")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.editor)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.next_button = QPushButton("Next: Voice →", objectName="next")
-        self.next_button.clicked.connect(self.next_requested)
-        self.next_reason = QLabel(objectName="next_reason")
-        self.next_reason.setWordWrap(True)
-        self.next_reason.setStyleSheet("color: palette(placeholder-text);")
-        next_row = QHBoxLayout()
-        next_row.addWidget(self.next_reason, 1)
-        next_row.addWidget(self.next_button)
-        right = QVBoxLayout()
-        right.addWidget(QLabel("<b>Scene</b> — edit anything; later stages use what is here"))
-        right.addWidget(scroll, 1)
-        right.addLayout(next_row)
-
-        root = QHBoxLayout(self)
-        root.setContentsMargins(4, 0, 0, 0)
-        left_w, right_w = QWidget(), QWidget()
-        left_w.setLayout(left)
-        right_w.setLayout(right)
-        left.setContentsMargins(0, 0, 0, 0)
-        right.setContentsMargins(0, 0, 0, 0)
-        root.addWidget(left_w, 5)
-        root.addWidget(right_w, 6)
-
-    def _spin(self, lo: int, hi: int, step: int, value: int, suffix: str, name: str, tip: str) -> QSpinBox:
-        spin = QSpinBox(objectName=name, singleStep=step, suffix=suffix)
-        spin.setRange(lo, hi)
-        spin.setValue(value)
-        spin.setToolTip(tip)
-        spin.setGroupSeparatorShown(True)
-        spin.valueChanged.connect(self._on_params_changed)
-        return spin
 
     # -- monitor and models ---------------------------------------------------------------------
     def attach_ollama_monitor(self, monitor: Any) -> None:
