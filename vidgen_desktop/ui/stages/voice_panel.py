@@ -221,8 +221,8 @@ class VoicePanel(ComfyStagePanel):
             self.speaker.addItem(default)
         binding = workflow.bindings["speaker"][0]
         client = self.context.comfy_client()
-        if self.options_runner.is_running() or binding.input is None:
-            return
+        if self.options_runner.is_running() or binding.input is None or self.server_message:
+            return  # the server is away: the preset stays; the next check refills the list
 
         def task(report, token) -> tuple[list[str], str]:  # noqa: ANN001
             options = combo_options(client.object_info(), binding.class_type, binding.input)
