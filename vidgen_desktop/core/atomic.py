@@ -23,8 +23,11 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
 
 def write_bytes_atomic(path: Path, chunks: Iterable[bytes] | bytes) -> int:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise _storage_error(path, exc) from exc
     written = 0
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -70,7 +73,10 @@ class BackgroundWriter:
         self._on_error = on_error
 
     def write_text(self, path: Path, text: str) -> None:
-        self._pool.submit(self._write, Path(path), text)
+        try:
+            self._pool.submit(self._write, Path(path), text)
+        except RuntimeError:  # closed (app shutting down): write now rather than lose the data
+            self._write(Path(path), text)
 
     def _write(self, path: Path, text: str) -> None:
         import logging

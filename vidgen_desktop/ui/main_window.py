@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
     def _update_lock_notice(self) -> None:
         state = self.current_panel().stage_state() if self.panels else None
         if state is not None and state.status is StageStatus.locked:
-            self.lock_notice.setText(f"🔒 {self.current_panel().title} is locked: {state.reason}")
+            self.lock_notice.setText(f"{self.current_panel().title} is locked: {state.reason}")
             self.lock_notice.show()
         else:
             self.lock_notice.hide()

@@ -1,0 +1,115 @@
+"""Atomic writes, the background writer and the project store: nothing half-written, nothing lost."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+
+from vidgen_desktop.core import atomic
+from vidgen_desktop.core.atomic import BackgroundWriter, write_text_atomic
+from vidgen_desktop.core.errors import InvalidInput, StorageError
+from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.safe_names import safe_join, sanitize_filename
+from vidgen_desktop.core.settings import Settings, load_settings, save_settings
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "a.json"
+    write_text_atomic(target, "one")
+    write_text_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_full_disk_keeps_old_file_and_says_disk_full(tmp_path, monkeypatch):
+    target = tmp_path / "a.json"
+    write_text_atomic(target, "old")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", no_space)
+    with pytest.raises(StorageError) as err:
+        write_text_atomic(target, "new")
+    assert "disk is full" in err.value.message
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_background_writer_reports_failures_and_writes_after_close(tmp_path, monkeypatch):
+    errors = []
+    writer = BackgroundWriter(on_error=lambda path, exc: errors.append((path.name, exc.message)))
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    writer.write_text(blocked / "child.json", "data")  # parent is a file: cannot be written
+    writer.flush()
+    assert errors and errors[0][0] == "child.json"
+    writer.close()
+    late = tmp_path / "late.json"
+    writer.write_text(late, "still saved")
+    assert late.read_text() == "still saved"
+
+
+def test_settings_roundtrip_and_broken_file_is_kept_aside(tmp_path):
+    path = tmp_path / "settings.json"
+    s = Settings()
+    s.llm.model = "qwen3:4b"
+    save_settings(path, s)
+    assert load_settings(path).llm.model == "qwen3:4b"
+    path.write_text("{not json")
+    assert load_settings(path) == Settings()
+    assert (tmp_path / "settings.broken.json").read_text() == "{not json"
+
+
+def test_ollama_host_env_overrides_the_setting(monkeypatch):
+    s = Settings(ollama_url="http://10.0.0.5:11434")
+    monkeypatch.setenv("OLLAMA_HOST", "gpu-box:1234")
+    assert s.effective_ollama_url() == "http://gpu-box:1234"
+    monkeypatch.setenv("OLLAMA_HOST", "gpu-box")
+    assert s.effective_ollama_url() == "http://gpu-box:11434"
+    monkeypatch.delenv("OLLAMA_HOST")
+    assert s.effective_ollama_url() == "http://10.0.0.5:11434"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc/passwd", "/etc/passwd", "..", "C:\\Windows\\evil.png", "a\u202egnp.exe", "CON.png",
+     "ok/../../x.png", "\x00null.png", "ｆｕｌｌ／ｗｉｄｔｈ.png"],
+)
+def test_server_names_never_escape_the_project(tmp_path, name):
+    root = tmp_path / "proj"
+    root.mkdir()
+    clean = sanitize_filename(name)
+    assert "/" not in clean and "\\" not in clean and clean not in ("", ".", "..")
+    target = safe_join(root, "image", name)
+    assert root.resolve() in target.parents
+
+
+def test_project_reopens_with_takes_and_drops_vanished_files(tmp_path):
+    project = Project.create(tmp_path / "p", name="Demo")
+    path = project.unique_path("image", "../x.png")
+    path.write_bytes(b"png")
+    kept = project.add_take(Take(stage="image", file=project.relative(path), kind="image", seed=7))
+    gone = project.unique_path("image", "x.png")
+    assert gone != path  # never overwrites an earlier take
+    gone.write_bytes(b"png")
+    project.add_take(Take(stage="image", file=project.relative(gone), kind="image"))
+    gone.unlink()
+    reopened = Project.open(tmp_path / "p")
+    assert [t.id for t in reopened.takes_for("image")] == [kept.id]
+    assert reopened.data.name == "Demo"
+
+
+def test_damaged_or_newer_project_file_is_refused_readably(tmp_path):
+    root = tmp_path / "p"
+    Project.create(root)
+    (root / "project.json").write_text("{broken")
+    with pytest.raises(InvalidInput, match="damaged"):
+        Project.open(root)
+    (root / "project.json").write_text(json.dumps({"schema_version": 99}))
+    with pytest.raises(InvalidInput, match="newer"):
+        Project.open(root)
+    with pytest.raises(InvalidInput, match="not a VidGen project"):
+        Project.open(tmp_path / "nowhere")
