@@ -107,15 +107,14 @@ def _record_mp4(path: Path, seconds: float, fps: int, size: tuple[int, int], tim
         QMediaFormat,
         QMediaRecorder,
         QVideoFrame,
-        QVideoFrameFormat,
         QVideoFrameInput,
     )
 
     w, h = size
     total = int(seconds * fps)
-    fmt = QVideoFrameFormat(QSize_(w, h), QVideoFrameFormat.PixelFormat.Format_BGRA8888)
-    fmt.setStreamFrameRate(fps)
-    frame_input = QVideoFrameInput(fmt)
+    # No format up front: the input takes it from the first frame. (With a QVideoFrameFormat given,
+    # Qt 6.11 never reports readyToSendVideoFrame and every send fails.) Frame times set the rate.
+    frame_input = QVideoFrameInput()
     session = QMediaCaptureSession()
     session.setVideoFrameInput(frame_input)
     recorder = QMediaRecorder()
@@ -186,12 +185,6 @@ def _record_mp4(path: Path, seconds: float, fps: int, size: tuple[int, int], tim
         recorder.stop()
         QTimer.singleShot(2000, loop.quit)
         loop.exec()
-
-
-def QSize_(w: int, h: int):  # noqa: N802 - keeps the Qt import inside the helper
-    from PySide6.QtCore import QSize
-
-    return QSize(w, h)
 
 
 @pytest.fixture
