@@ -23,6 +23,7 @@ from PySide6.QtMultimedia import (
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -223,6 +224,9 @@ class AudioPlayer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.waveform, 1)
         layout.addLayout(controls)
+        # a taller picture shows nothing more: keep the player compact in a large preview pane
+        self.waveform.setMaximumHeight(220)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         self.play_button.clicked.connect(self.toggle_play)
         self.seek.sliderPressed.connect(self._on_slider_pressed)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -124,6 +125,8 @@ class TakesStrip(QWidget):
         layout.addWidget(self.list)
         layout.addWidget(self.empty)
 
+        # compact: a strip under the preview, never stretched to fill the pane
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.import_button.clicked.connect(self.import_requested)
         self.list.itemClicked.connect(self._on_item_clicked)
         self.list.itemActivated.connect(self._on_item_clicked)

@@ -29,7 +29,7 @@ class WaveformView(QWidget):
         self.setToolTip("Click to jump to that point of the take")
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
-        return QSize(480, 96)
+        return QSize(480, 180)
 
     @property
     def peaks(self) -> Peaks:
