@@ -22,7 +22,7 @@ FIXTURES = HERE / "fixtures"
 
 def make_mp4(path: Path, *, seconds: float = 2.0, fps: int = 16, size: tuple[int, int] = (160, 96),
              with_audio: bool = True, timeout_ms: int = 20000) -> Path:
-    from PySide6.QtCore import QEventLoop, QSize, QTimer, QUrl
+    from PySide6.QtCore import QEventLoop, QTimer, QUrl
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtMultimedia import (
         QAudioBuffer,
@@ -32,15 +32,14 @@ def make_mp4(path: Path, *, seconds: float = 2.0, fps: int = 16, size: tuple[int
         QMediaFormat,
         QMediaRecorder,
         QVideoFrame,
-        QVideoFrameFormat,
         QVideoFrameInput,
     )
 
     w, h = size
     total = int(seconds * fps)
-    fmt = QVideoFrameFormat(QSize(w, h), QVideoFrameFormat.PixelFormat.Format_BGRA8888)
-    fmt.setStreamFrameRate(fps)
-    frame_input = QVideoFrameInput(fmt)
+    # No format up front: the input takes it from the first frame (with a preset format Qt 6.11
+    # never reports readyToSendVideoFrame). The frames' start/end times set the rate.
+    frame_input = QVideoFrameInput()
     session = QMediaCaptureSession()
     session.setVideoFrameInput(frame_input)
     audio_input = None
@@ -50,7 +49,7 @@ def make_mp4(path: Path, *, seconds: float = 2.0, fps: int = 16, size: tuple[int
         audio_format.setSampleRate(rate)
         audio_format.setChannelCount(1)
         audio_format.setSampleFormat(QAudioFormat.SampleFormat.Int16)
-        audio_input = QAudioBufferInput(audio_format)
+        audio_input = QAudioBufferInput()  # like the video input: format from the first buffer
         session.setAudioBufferInput(audio_input)
     recorder = QMediaRecorder()
     session.setRecorder(recorder)
@@ -96,7 +95,7 @@ def make_mp4(path: Path, *, seconds: float = 2.0, fps: int = 16, size: tuple[int
             k = sent["audio"]
             samples = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 220 * (k * n + j) / rate)))
                                for j in range(n))
-            buffer = QAudioBuffer(samples, audio_input.format(), k * 100_000)
+            buffer = QAudioBuffer(samples, audio_format, k * 100_000)
             if not audio_input.sendAudioBuffer(buffer):
                 return
             sent["audio"] += 1
