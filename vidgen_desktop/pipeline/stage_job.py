@@ -10,7 +10,7 @@ Order matters for a 12 GB card and for the user's time:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,11 @@ def run_stage(
         raise PreflightFailed(wf, problems)
     token.raise_if_cancelled()
 
+    # The hand-off's own fractions would show as the job's progress (100 % before anything is
+    # queued): pass its messages on with an unknown fraction (a busy bar) instead.
     hand = handoff.before_comfy(
-        settings.effective_ollama_url(), enabled=settings.gpu_handoff, report=report, token=token
+        settings.effective_ollama_url(), enabled=settings.gpu_handoff,
+        report=lambda p: report(replace(p, fraction=None)), token=token,
     )
     if hand.performed and not hand.confirmed:
         log.warning("hand-off not confirmed: %s", hand.message)
