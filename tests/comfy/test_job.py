@@ -300,7 +300,7 @@ def test_eta_comes_from_measured_step_rate(fake_comfy, client, project, graph, r
     steps = [p for p in reports if p.kind == "step" and p.extra.get("step")]
     assert steps[0].eta_s is None  # nothing measured yet: no invented number
     mid = next(p for p in steps if p.extra["step"] == 4.0)
-    assert mid.eta_s is not None and 0.1 < mid.eta_s < 0.5  # 4 steps left × ~0.05 s
+    assert mid.eta_s is not None and 0.1 < mid.eta_s < 2.0  # 4 steps left × ≥ 0.05 s (slack for load)
 
 
 def test_cancel_before_start_sends_nothing(fake_comfy, client, project, graph):
@@ -347,7 +347,7 @@ def test_foreign_prompt_events_do_not_finish_our_job(fake_comfy, client, project
 
 def test_two_jobs_on_one_client_take_turns(fake_comfy, client, project, graph):
     """Two panels may start jobs at once; each must get its own events and its own file."""
-    fake_comfy.steps, fake_comfy.step_delay = 10, 0.02
+    fake_comfy.steps, fake_comfy.step_delay = 50, 0.02  # job 1 runs ~1 s: job 2 surely waits
     first_reports, second_reports = [], []
     t1, box1 = _run_in_thread(lambda: run_job(client, graph, first_reports.append, CancelToken(), project, "image"))
     assert _wait_for(lambda: fake_comfy.running is not None)

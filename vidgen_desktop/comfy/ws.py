@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 
 import websocket
 
-from vidgen_desktop.comfy.events import Event, parse_binary, parse_text
+from vidgen_desktop.comfy.events import Event, StatusEvent, parse_binary, parse_text
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable
 
@@ -30,6 +31,7 @@ class EventSocket:
         self.connect_timeout = connect_timeout
         self.recv_timeout = recv_timeout
         self._ws: websocket.WebSocket | None = None
+        self._pending: deque[Event] = deque()
         #: how many times this socket has (re)connected; tests and logs use it
         self.connects = 0
 
@@ -54,8 +56,27 @@ class EventSocket:
             ws.close()
             raise ServerUnavailable("The ComfyUI event stream closed at once.", detail=str(exc)) from exc
         self._ws = ws
+        self._wait_for_status()
         self.connects += 1
         log.info("websocket connected (%d): %s", self.connects, self.ws_url)
+
+    def _wait_for_status(self) -> None:
+        """The server sends `status` (with our sid) once it has registered the socket; events for
+        a prompt queued before that would go nowhere, so the caller may submit only after it."""
+        deadline = time.monotonic() + self.connect_timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self._recv_socket()
+            except SocketDropped as exc:
+                raise ServerUnavailable("The ComfyUI event stream closed at once.", detail=str(exc)) from exc
+            if isinstance(event, StatusEvent):
+                self._pending.append(event)
+                return
+            if event is not None:
+                self._pending.append(event)
+        self.close()
+        raise ServerUnavailable("ComfyUI accepted the event stream but never answered on it.",
+                                hint="Restart ComfyUI; if it persists, check a proxy between us and it.")
 
     def reconnect(self, token: CancelToken | None = None, *, give_up_after: float = 30.0) -> None:
         """Reconnect with backoff 0.25 s → 4 s; ServerUnavailable after `give_up_after` seconds."""
@@ -79,6 +100,11 @@ class EventSocket:
 
     def recv(self) -> Event | None:
         """Next event, or None if nothing arrived within recv_timeout. Raises SocketDropped."""
+        if self._pending:
+            return self._pending.popleft()
+        return self._recv_socket()
+
+    def _recv_socket(self) -> Event | None:
         if self._ws is None:
             raise SocketDropped("not connected")
         try:
@@ -98,6 +124,7 @@ class EventSocket:
         return None
 
     def close(self) -> None:
+        self._pending.clear()
         ws, self._ws = self._ws, None
         if ws is not None:
             try:
