@@ -20,6 +20,7 @@ import pytest
 from tests.fakes.fake_comfy import FakeComfy, FakeOutput
 from tests.fakes.fake_ollama import FakeOllama, Reply
 from tests.fakes.stocked import stocked_object_info
+from tests.fakes.watching_ollama import WatchingOllama
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MP4_WITH_SOUND = FIXTURES / "talking_with_sound.mp4"
@@ -89,20 +90,6 @@ class StockedComfy(FakeComfy):
         if spec.animated:
             ui["animated"] = [True]
         return ui
-
-
-class WatchingOllama(FakeOllama):
-    """FakeOllama noting, at each chat, whether ComfyUI had been asked to /free first."""
-
-    def __init__(self) -> None:
-        self.comfy: FakeComfy | None = None
-        self.free_seen_at_chat: list[bool] = []
-        super().__init__()
-
-    def _next_reply(self) -> Reply:
-        if self.comfy is not None:
-            self.free_seen_at_chat.append("/free" in self.comfy.paths("POST"))
-        return super()._next_reply()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 from vidgen_desktop.core.atomic import write_text_atomic
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.handoff import before_ollama
 from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.scene_parse import InvalidSceneReply
 from vidgen_desktop.core.settings import SUGGESTED_MODEL, _normalise_ollama_host, load_settings
@@ -34,6 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="Ollama model (default: the one chosen in the app)")
     p.add_argument("--out", type=Path, help="also write the scene JSON to this file")
     p.add_argument("--ollama", metavar="URL", help="Ollama URL (default: settings / OLLAMA_HOST)")
+    p.add_argument("--comfyui", metavar="URL",
+                   help="ComfyUI URL, asked to free GPU memory first (default: settings)")
+    p.add_argument("--no-handoff", action="store_true",
+                   help="do not ask ComfyUI to free GPU memory before generating")
     p.add_argument("--template", type=Path, help="prompt template file with a {topic} placeholder")
     p.add_argument("--num-ctx", type=int, help="context size in tokens")
     p.add_argument("--temperature", type=float, help="sampling temperature, 0..2")
@@ -95,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
             )
         model = installed[0].name
     report = _StderrProgress(args.quiet)
+    comfy_url = args.comfyui or settings.comfyui_url
+    hand = before_ollama(comfy_url, enabled=settings.gpu_handoff and not args.no_handoff,
+                         report=report)
+    if hand.performed and not hand.confirmed:
+        print(f"warning: {hand.message}", file=sys.stderr)
     try:
         outcome = generate_scene(service, template, args.topic, model, options, report, CancelToken())
     except InvalidSceneReply as exc:

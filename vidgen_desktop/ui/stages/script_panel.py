@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QTextCursor
 
 from vidgen_desktop.core.errors import ModelNotFound, ServerUnavailable, VidGenError
+from vidgen_desktop.core.handoff import before_ollama
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.scene_parse import InvalidSceneReply, parse_scene, scene_from_fields
@@ -205,11 +206,13 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
             return
         topic, model, options = self.topic.text().strip(), self.model_name(), self.options()
         url, config_dir = self.context.settings.effective_ollama_url(), self.context.paths.config_dir
+        free_comfy = self._handoff_step()
         self._begin("scene")
         self.problem_box.hide()
         self.editor.set_errors([])
 
         def work(report, token):  # noqa: ANN001 - TaskFn
+            free_comfy(report, token)
             template = default_template(config_dir)
             return generate_scene(_service(url), template, topic, model, options, report, token)
 
@@ -224,14 +227,27 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         for (s, k), v in self.editor.values().items():
             if (s, k) != (section, key):
                 current[s][k] = v
+        free_comfy = self._handoff_step()
         self._begin("field")
 
         def work(report, token):  # noqa: ANN001 - TaskFn
+            free_comfy(report, token)
             template = default_template(config_dir)
             return regenerate_field(_service(url), template, topic, current, section, key, model,
                                     options, report, token)
 
         self.gen_runner.start(work)
+
+    def _handoff_step(self):  # noqa: ANN202 - returns a worker-side callable
+        """Before Ollama loads a model, ComfyUI must let go of its GPU memory (12 GB cards)."""
+        comfy_url, enabled = self.context.settings.comfyui_url, self.context.settings.gpu_handoff
+
+        def free_comfy(report, token) -> None:  # noqa: ANN001 - worker side
+            hand = before_ollama(comfy_url, enabled=enabled, report=report, token=token)
+            if hand.performed and not hand.confirmed:
+                report(Progress(message=hand.message, extra={"handoff_warning": hand.message}))
+
+        return free_comfy
 
     def _begin(self, mode: str) -> None:
         self._mode = mode
@@ -266,6 +282,14 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
                 self._text_timer.start()
             self._tokens = int(p.extra.get("tokens", self._tokens))
             self._rate = p.extra.get("tokens_per_s")
+        elif p.extra.get("handoff_warning"):
+            self.warning.show_message(
+                p.extra["handoff_warning"] + " Generating anyway; if Ollama runs out of memory, "
+                "wait for ComfyUI's job to end and press Generate again.", level="warning")
+        elif p.message.startswith("GPU hand-off"):
+            status = getattr(self.window(), "status", None)
+            if status is not None:
+                status.show_job("Script", p)
         elif p.extra.get("repair"):
             self._flush_text()
             self.stream_view.appendPlainText("\n— the reply did not fit; asking the model to fix it —\n")
