@@ -166,6 +166,8 @@ class SettingsBox(QWidget):
         self.cfg.setSingleStep(0.5)
         self.cfg.setDecimals(1)
         self.cfg.setToolTip("How strictly the image follows the prompt (CFG scale)")
+        for narrow, width in ((self.aspect, 240), (self.steps, 160), (self.cfg, 160)):
+            narrow.setMaximumWidth(width)  # numbers do not need the full row on wide windows
         self.quality_box, self.quality_form = _form("Size and quality")
         self.quality_form.addRow("Aspect", self.aspect)
         self.quality_form.addRow("Size", self.size_label)

@@ -159,6 +159,7 @@ class ImagePanel(ComfyStagePanel):
             return
         self.view.set_image(image, mode="preview")
         self.caption.setText("Live preview while sampling (the final image replaces it).")
+        self.reuse_seed_button.hide()  # it belongs to the chosen take, not to this preview
 
     def show_take(self, take: Take | None, path: Path | None) -> None:
         self._shown = take
@@ -200,12 +201,15 @@ class ImagePanel(ComfyStagePanel):
         if shown is None or Path(shown) != Path(path):
             return  # the user moved on to another take meanwhile
         self.view.set_image(image, mode="take")
+        if self.view.isVisible():
+            self.view.repaint()  # paint now: "shown" means on screen, not merely scheduled
         self.image_shown.emit(self._shown.file if self._shown else "")
 
     def _on_load_failed(self, error) -> None:  # noqa: ANN001 - VidGenError
         self.view.set_message(f"Cannot show this take: {error.message}")
 
     def _update_reuse(self) -> None:
+        self.reuse_seed_button.show()
         seed = self._shown.seed if self._shown is not None else None
         self.reuse_seed_button.setEnabled(seed is not None)
         self.reuse_seed_button.setToolTip(
