@@ -26,20 +26,18 @@ def recorded_object_info(version: str = "0.25", with_packs: bool = True) -> dict
 
 
 def stock(info: dict[str, Any], files: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
-    """A copy whose loader combos (class, input) list `files`; both combo encodings handled."""
+    """A copy whose loader combos (class, input) list exactly `files`; both combo encodings."""
     stocked = dict(info)
     for (class_type, name), names in files.items():
-        if class_type not in stocked:
-            continue
         definition = copy.deepcopy(stocked[class_type])
         for section in ("required", "optional"):
             spec = (definition["input"].get(section) or {}).get(name)
             if spec is None:
                 continue
             if spec[0] == "COMBO":
-                spec[1]["options"] = sorted(set(spec[1].get("options", [])) | set(names))
-            elif isinstance(spec[0], list):
-                spec[0] = sorted(set(spec[0]) | set(names))
+                spec[1]["options"] = list(names)
+            else:
+                spec[0] = list(names)
         stocked[class_type] = definition
     return stocked
 

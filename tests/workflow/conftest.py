@@ -6,7 +6,6 @@ need "the server has this model" add file names to a copy with `stock_models`.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.fakes.stocked import stock as stock_models  # noqa: F401 - re-exported for tests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("VIDGEN_SHARED", REPO_ROOT.parent / "shared"))
@@ -53,23 +54,6 @@ def infos(info_025, info_0364) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def s2v_transcript() -> dict[str, Any]:
     return _load(V025 / "comfyui_s2v_gpu_h200.json")
-
-
-def stock_models(info: dict[str, Any], files: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
-    """A copy of `info` whose loader combos list `files` (both combo encodings handled)."""
-    stocked = dict(info)
-    for (class_type, name), names in files.items():
-        definition = copy.deepcopy(stocked[class_type])
-        for section in ("required", "optional"):
-            spec = (definition["input"].get(section) or {}).get(name)
-            if spec is None:
-                continue
-            if spec[0] == "COMBO":
-                spec[1]["options"] = list(names)
-            else:
-                spec[0] = list(names)
-        stocked[class_type] = definition
-    return stocked
 
 
 @pytest.fixture
