@@ -11,29 +11,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtMultimedia import (
-    QAudio,
-    QAudioBuffer,
-    QAudioDecoder,
-    QAudioFormat,
-    QAudioOutput,
-    QMediaPlayer,
-)
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QSlider,
-    QStyle,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtMultimedia import QAudioBuffer, QAudioDecoder, QAudioFormat, QMediaPlayer
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from vidgen_desktop.core.errors import InvalidInput, VidGenError
-from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.waveform import Peaks, peaks_from_int16, wav_peaks
+from vidgen_desktop.ui.widgets.media_transport import MediaTransport, time_text
 from vidgen_desktop.ui.widgets.waveform_view import WaveformView
 from vidgen_desktop.workers.runner import TaskRunner
 
@@ -42,9 +26,7 @@ log = logging.getLogger(__name__)
 WAVEFORM_BUCKETS = 1200
 DECODE_RATE = 8000
 
-
-def time_text(position_ms: int, duration_ms: int) -> str:
-    return f"{format_duration(position_ms / 1000)} / {format_duration(duration_ms / 1000)}"
+__all__ = ["AudioPlayer", "WaveformLoader", "time_text"]
 
 
 class WaveformLoader(QObject):
@@ -179,68 +161,27 @@ class AudioPlayer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("audio_player")
-        self._path: Path | None = None
-        self._duration_ms = 0
-        self._seeking = False
-        self._announced = False
-
-        self.audio_output = QAudioOutput(self)
-        self.player = QMediaPlayer(self)
-        self.player.setAudioOutput(self.audio_output)
+        self.transport = MediaTransport("audio", play_tip="Play / pause (Space)", shortcut="Space")
+        t = self.transport
+        self.player, self.audio_output = t.player, t.audio_output
+        self.play_button, self.seek, self.time_label = t.play_button, t.seek, t.time_label
+        self.volume, self.volume_icon = t.volume, t.volume_icon
         self.waveform = WaveformView()
         self.loader = WaveformLoader(parent=self)
 
-        style = self.style()
-        self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self.play_button = QToolButton()
-        self.play_button.setObjectName("audio_play")
-        self.play_button.setIcon(self._icon_play)
-        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.play_button.setText("Play")
-        self.play_button.setShortcut("Space")
-        self.seek = QSlider(Qt.Orientation.Horizontal)
-        self.seek.setObjectName("audio_seek")
-        self.seek.setAccessibleName("Position")
-        self.time_label = QLabel(time_text(0, 0))
-        self.time_label.setObjectName("audio_time")
-        self.volume_icon = QLabel()
-        self.volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16))
-        self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setObjectName("audio_volume")
-        self.volume.setAccessibleName("Volume")
-        self.volume.setRange(0, 100)
-        self.volume.setValue(80)
-        self.volume.setMaximumWidth(110)
-
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.seek, 1)
-        controls.addWidget(self.time_label)
-        controls.addSpacing(8)
-        controls.addWidget(self.volume_icon)
-        controls.addWidget(self.volume)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.waveform, 1)
-        layout.addLayout(controls)
+        layout.addWidget(t)
         # a taller picture shows nothing more: keep the player compact in a large preview pane
         self.waveform.setMaximumHeight(220)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
-        self.play_button.clicked.connect(self.toggle_play)
-        self.seek.sliderPressed.connect(self._on_slider_pressed)
-        self.seek.sliderReleased.connect(self._on_slider_released)
-        self.seek.sliderMoved.connect(self._on_slider_moved)
-        self.seek.actionTriggered.connect(self._on_slider_action)
-        self.volume.valueChanged.connect(self._on_volume)
-        self._on_volume(self.volume.value())
-        self.waveform.seek_requested.connect(self.seek_fraction)
-        self.player.durationChanged.connect(self._on_duration)
+        self.waveform.seek_requested.connect(t.seek_fraction)
+        t.loaded.connect(self._on_loaded)
+        t.failed.connect(self._fail)
         self.player.positionChanged.connect(self._on_position)
-        self.player.playbackStateChanged.connect(self._on_state)
         self.player.mediaStatusChanged.connect(self._on_media_status)
-        self.player.errorOccurred.connect(self._on_error)
         self.loader.ready.connect(self._on_peaks)
         self.loader.failed.connect(self._on_peaks_failed)
         self._set_enabled(False)
@@ -249,50 +190,36 @@ class AudioPlayer(QWidget):
 
     @property
     def path(self) -> Path | None:
-        return self._path
+        return self.transport.path
 
     @property
     def duration_s(self) -> float:
-        return self._duration_ms / 1000
+        return self.transport.duration_ms / 1000
 
     def load(self, path: Path) -> None:
-        self._path = Path(path)
-        self._duration_ms = 0
-        self._announced = False
         self.waveform.set_peaks([])
         self.waveform.set_fraction(0)
         self.waveform.set_placeholder("Drawing the waveform…")
-        self.time_label.setText(time_text(0, 0))
-        self.player.setSource(QUrl.fromLocalFile(str(self._path)))
-        self.loader.load(self._path)
+        self.transport.set_source(Path(path))
+        self.loader.load(Path(path))
 
     def clear(self, message: str = "No take loaded") -> None:
-        self.player.stop()
-        self.player.setSource(QUrl())
-        self._path = None
-        self._duration_ms = 0
+        self.transport.set_source(None)
         self.waveform.set_peaks([])
         self.waveform.set_placeholder(message)
-        self.time_label.setText(time_text(0, 0))
         self._set_enabled(False)
 
     def play(self) -> None:
-        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia:
-            self.player.setPosition(0)
-        self.player.play()
+        self.transport.play()
 
     def pause(self) -> None:
-        self.player.pause()
+        self.transport.pause()
 
     def toggle_play(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.pause()
-        else:
-            self.play()
+        self.transport.toggle_play()
 
     def seek_fraction(self, fraction: float) -> None:
-        if self._duration_ms > 0:
-            self.player.setPosition(int(fraction * self._duration_ms))
+        self.transport.seek_fraction(fraction)
 
     def shutdown(self) -> None:
         self.player.stop()
@@ -301,81 +228,35 @@ class AudioPlayer(QWidget):
     # ---- internals --------------------------------------------------------------------------------
 
     def _set_enabled(self, on: bool) -> None:
-        why = "" if on else "Nothing to play yet: generate or import a take."
-        for w in (self.play_button, self.seek):
-            w.setEnabled(on)
-            w.setToolTip(why or ("Play / pause (Space)" if w is self.play_button else "Position"))
+        self.transport.set_controls_enabled(on, "Nothing to play yet: generate or import a take.")
 
-    @Slot("qint64")
-    def _on_duration(self, ms: int) -> None:
-        self._duration_ms = max(0, int(ms))
-        self.seek.setRange(0, self._duration_ms)
-        self.time_label.setText(time_text(self.player.position(), self._duration_ms))
+    @Slot(float)
+    def _on_loaded(self, seconds: float) -> None:
+        self._set_enabled(True)
+        self.loaded.emit(seconds)
 
     @Slot("qint64")
     def _on_position(self, ms: int) -> None:
-        if not self._seeking:
-            self.seek.setValue(int(ms))
-        self.time_label.setText(time_text(int(ms), self._duration_ms))
-        if self._duration_ms:
-            self.waveform.set_fraction(ms / self._duration_ms)
-
-    @Slot(QMediaPlayer.PlaybackState)
-    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setIcon(self._icon_pause if playing else self._icon_play)
-        self.play_button.setText("Pause" if playing else "Play")
+        if self.transport.duration_ms:
+            self.waveform.set_fraction(ms / self.transport.duration_ms)
 
     @Slot(QMediaPlayer.MediaStatus)
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
-        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._path is not None:
-            self._set_enabled(True)
-            if not self._announced:  # LoadedMedia comes again after a replay; announce once
-                self._announced = True
-                self.loaded.emit(self.duration_s)
-        elif status == QMediaPlayer.MediaStatus.EndOfMedia:
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
             self.waveform.set_fraction(1.0)
-        elif status == QMediaPlayer.MediaStatus.InvalidMedia and self._path is not None:
-            self._fail(f"{self._path.name} cannot be played: {self.player.errorString() or 'invalid media'}")
 
-    @Slot(QMediaPlayer.Error, str)
-    def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
-        if self._path is not None:
-            self._fail(f"{self._path.name} cannot be played: {message}")
-
+    @Slot(str)
     def _fail(self, message: str) -> None:
-        log.warning("audio player: %s", message)
         self._set_enabled(False)
         self.waveform.set_placeholder(message)
         self.load_failed.emit(message)
 
     @Slot(str, object)
     def _on_peaks(self, path: str, peaks: Peaks) -> None:
-        if self._path is not None and Path(path) == self._path:
+        if self.path is not None and Path(path) == self.path:
             self.waveform.set_peaks(peaks)
 
     @Slot(str, str)
     def _on_peaks_failed(self, path: str, message: str) -> None:
-        if self._path is not None and Path(path) == self._path:
+        if self.path is not None and Path(path) == self.path:
             self.waveform.set_placeholder(message)
-
-    def _on_slider_pressed(self) -> None:
-        self._seeking = True
-
-    def _on_slider_released(self) -> None:
-        self._seeking = False
-        self.player.setPosition(self.seek.value())
-
-    def _on_slider_action(self, action: int) -> None:
-        # clicks in the groove / keyboard steps (drags are handled on release)
-        if action not in (QSlider.SliderAction.SliderMove.value, QSlider.SliderAction.SliderNoAction.value):
-            self.player.setPosition(self.seek.sliderPosition())
-
-    def _on_slider_moved(self, value: int) -> None:
-        self.time_label.setText(time_text(value, self._duration_ms))
-
-    def _on_volume(self, value: int) -> None:
-        linear = QAudio.convertVolume(value / 100, QAudio.VolumeScale.LogarithmicVolumeScale,
-                                      QAudio.VolumeScale.LinearVolumeScale)
-        self.audio_output.setVolume(linear)
-        self.volume.setToolTip(f"Volume {value} %")

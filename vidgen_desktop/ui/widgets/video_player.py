@@ -11,13 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence, QMouseEvent, QShortcut
-from PySide6.QtMultimedia import QAudio, QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QSlider,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import StorageError
-from vidgen_desktop.ui.widgets.audio_player import time_text
+from vidgen_desktop.ui.widgets.media_transport import MediaTransport
 from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -91,10 +89,6 @@ class VideoPlayer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("video_player")
-        self._path: Path | None = None
-        self._duration_ms = 0
-        self._seeking = False
-        self._announced = False
         self._closed = False
 
         self.video = VideoSurface()
@@ -102,9 +96,10 @@ class VideoPlayer(QWidget):
         self.video.setMinimumSize(320, 180)
         self.video.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.video.setToolTip("Double-click or press F for full screen; Esc leaves it")
-        self.audio_output = QAudioOutput(self)
-        self.player = QMediaPlayer(self)
-        self.player.setAudioOutput(self.audio_output)
+        self.transport = MediaTransport("video")
+        t = self.transport
+        self.player, self.audio_output = t.player, t.audio_output
+        self.play_button, self.seek, self.time_label, self.volume = t.play_button, t.seek, t.time_label, t.volume
         self.player.setVideoOutput(self.video)
         self.placeholder = QLabel("No video yet")
         self.placeholder.setObjectName("video_placeholder")
@@ -113,22 +108,6 @@ class VideoPlayer(QWidget):
         self.saver = TaskRunner("video-save", self)
 
         style = self.style()
-        self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self.play_button = self._tool("video_play", "Play", self._icon_play)
-        self.seek = QSlider(Qt.Orientation.Horizontal)
-        self.seek.setObjectName("video_seek")
-        self.seek.setAccessibleName("Position")
-        self.time_label = QLabel(time_text(0, 0))
-        self.time_label.setObjectName("video_time")
-        self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setObjectName("video_volume")
-        self.volume.setAccessibleName("Volume")
-        self.volume.setRange(0, 100)
-        self.volume.setValue(80)
-        self.volume.setMaximumWidth(110)
-        volume_icon = QLabel()
-        volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16))
         self.fullscreen_button = self._tool(
             "video_fullscreen", "Full screen", style.standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton)
         )
@@ -139,13 +118,6 @@ class VideoPlayer(QWidget):
             "video_folder", "Open folder", style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon)
         )
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.seek, 1)
-        controls.addWidget(self.time_label)
-        controls.addSpacing(8)
-        controls.addWidget(volume_icon)
-        controls.addWidget(self.volume)
         actions = QHBoxLayout()
         actions.addWidget(self.fullscreen_button)
         actions.addStretch(1)
@@ -155,24 +127,15 @@ class VideoPlayer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.video, 1)
-        layout.addLayout(controls)
+        layout.addWidget(t)
         layout.addLayout(actions)
         self.video.hide()
 
-        self.play_button.clicked.connect(self.toggle_play)
         self.fullscreen_button.clicked.connect(self.video.toggle_fullscreen)
         self.save_button.clicked.connect(self.ask_save_as)
         self.folder_button.clicked.connect(self.open_folder)
-        self.seek.sliderPressed.connect(self._on_slider_pressed)
-        self.seek.sliderReleased.connect(self._on_slider_released)
-        self.seek.actionTriggered.connect(self._on_slider_action)
-        self.volume.valueChanged.connect(self._on_volume)
-        self._on_volume(self.volume.value())
-        self.player.durationChanged.connect(self._on_duration)
-        self.player.positionChanged.connect(self._on_position)
-        self.player.playbackStateChanged.connect(self._on_state)
-        self.player.mediaStatusChanged.connect(self._on_media_status)
-        self.player.errorOccurred.connect(self._on_error)
+        t.loaded.connect(self.loaded)
+        t.failed.connect(self._fail)
         self.saver.succeeded.connect(self._on_saved)
         self.saver.failed.connect(self.save_failed)
         self.saver.done.connect(self._update_enabled)
@@ -191,60 +154,47 @@ class VideoPlayer(QWidget):
 
     @property
     def path(self) -> Path | None:
-        return self._path
+        return self.transport.path
 
     @property
     def duration_s(self) -> float:
-        return self._duration_ms / 1000
+        return self.transport.duration_ms / 1000
 
     def load(self, path: Path) -> None:
-        self._path = Path(path)
-        self._duration_ms = 0
-        self._announced = False
         self.placeholder.hide()
         self.video.show()
-        self.time_label.setText(time_text(0, 0))
-        self.player.setSource(QUrl.fromLocalFile(str(self._path)))
+        self.transport.set_source(Path(path))
         self._update_enabled()
 
     def clear(self, message: str = "No video yet") -> None:
-        self.player.stop()
-        self.player.setSource(QUrl())
-        self._path = None
-        self._duration_ms = 0
+        self.transport.set_source(None)
         self.video.set_fullscreen(False)
         self.video.hide()
         self.placeholder.setText(message)
         self.placeholder.show()
-        self.time_label.setText(time_text(0, 0))
         self._update_enabled()
 
     def play(self) -> None:
-        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia:
-            self.player.setPosition(0)
-        self.player.play()
+        self.transport.play()
 
     def pause(self) -> None:
-        self.player.pause()
+        self.transport.pause()
 
     def toggle_play(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.pause()
-        else:
-            self.play()
+        self.transport.toggle_play()
 
     def ask_save_as(self) -> None:
-        if self._path is None or self.saver.is_running():
+        if self.path is None or self.saver.is_running():
             return
         dest, _ = QFileDialog.getSaveFileName(
-            self, "Save video as", str(Path.home() / self._path.name), "MP4 video (*.mp4);;All files (*)"
+            self, "Save video as", str(Path.home() / self.path.name), "MP4 video (*.mp4);;All files (*)"
         )
         if dest:
             self.save_as(Path(dest))
 
     def save_as(self, dest: Path) -> bool:
         """Copy the current video to `dest` in a worker; `saved` or `save_failed` follows."""
-        src = self._path
+        src = self.path
         if src is None or self._closed or self.saver.is_running():
             return False
         started = self.saver.start(lambda report, token: copy_file(src, Path(dest)))
@@ -252,8 +202,8 @@ class VideoPlayer(QWidget):
         return started
 
     def open_folder(self) -> None:
-        if self._path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._path.parent)))
+        if self.path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
 
     def shutdown(self) -> None:
         """Stop playback and wait for a running export (the owner is closing)."""
@@ -265,12 +215,11 @@ class VideoPlayer(QWidget):
 
     @Slot()
     def _update_enabled(self) -> None:
-        has = self._path is not None
+        has = self.path is not None
         why = "" if has else "No video yet: generate one first."
         saving = self.saver.is_running()
+        self.transport.set_controls_enabled(has, why)
         for w, tip in (
-            (self.play_button, "Play / pause"),
-            (self.seek, "Position"),
             (self.fullscreen_button, "Full screen (F, double-click); Esc leaves it"),
             (self.folder_button, "Open the folder that holds this video"),
         ):
@@ -284,59 +233,9 @@ class VideoPlayer(QWidget):
     def _on_saved(self, dest: object) -> None:
         self.saved.emit(str(dest))
 
-    @Slot("qint64")
-    def _on_duration(self, ms: int) -> None:
-        self._duration_ms = max(0, int(ms))
-        self.seek.setRange(0, self._duration_ms)
-        self.time_label.setText(time_text(self.player.position(), self._duration_ms))
-
-    @Slot("qint64")
-    def _on_position(self, ms: int) -> None:
-        if not self._seeking:
-            self.seek.setValue(int(ms))
-        self.time_label.setText(time_text(int(ms), self._duration_ms))
-
-    @Slot(QMediaPlayer.PlaybackState)
-    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setIcon(self._icon_pause if playing else self._icon_play)
-        self.play_button.setText("Pause" if playing else "Play")
-
-    @Slot(QMediaPlayer.MediaStatus)
-    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
-        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._path is not None and not self._announced:
-            self._announced = True
-            self.loaded.emit(self.duration_s)
-        elif status == QMediaPlayer.MediaStatus.InvalidMedia and self._path is not None:
-            self._fail(self.player.errorString() or "invalid media")
-
-    @Slot(QMediaPlayer.Error, str)
-    def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
-        if self._path is not None:
-            self._fail(message)
-
-    def _fail(self, message: str) -> None:
-        name = self._path.name if self._path else "video"
-        text = f"{name} cannot be played: {message}"
-        log.warning("video player: %s", text)
+    @Slot(str)
+    def _fail(self, text: str) -> None:
         self.video.hide()
         self.placeholder.setText(text)
         self.placeholder.show()
         self.load_failed.emit(text)
-
-    def _on_slider_pressed(self) -> None:
-        self._seeking = True
-
-    def _on_slider_released(self) -> None:
-        self._seeking = False
-        self.player.setPosition(self.seek.value())
-
-    def _on_slider_action(self, action: int) -> None:
-        if action not in (QSlider.SliderAction.SliderMove.value, QSlider.SliderAction.SliderNoAction.value):
-            self.player.setPosition(self.seek.sliderPosition())
-
-    def _on_volume(self, value: int) -> None:
-        linear = QAudio.convertVolume(value / 100, QAudio.VolumeScale.LogarithmicVolumeScale,
-                                      QAudio.VolumeScale.LinearVolumeScale)
-        self.audio_output.setVolume(linear)
-        self.volume.setToolTip(f"Volume {value} %")
