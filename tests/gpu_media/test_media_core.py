@@ -7,7 +7,7 @@ import wave
 
 import pytest
 
-from tests.gpu_media.conftest import make_test_mp4, write_tone_wav
+from tests.fakes.media_files import make_test_mp4, write_tone_wav
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.media_info import duration_seconds, media_kind
 from vidgen_desktop.core.speech_timing import check_length, estimate_seconds, spoken_units

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from tests.gpu_media.conftest import make_test_mp4
+from tests.fakes.media_files import make_test_mp4
 from vidgen_desktop.core.errors import StorageError
 from vidgen_desktop.ui.widgets.video_player import VideoPlayer
 

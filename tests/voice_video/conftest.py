@@ -9,9 +9,6 @@ when a prompt is queued, the Ollama fake notes whether /free reached ComfyUI bef
 from __future__ import annotations
 
 import json
-import math
-import struct
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import pytest
 
 from tests.fakes.fake_comfy import FakeComfy, FakeOutput
 from tests.fakes.fake_ollama import FakeOllama, Reply
+from tests.fakes.media_files import dead_loopback_url, tone_wav_bytes
 from tests.fakes.stocked import stocked_object_info
 from tests.fakes.watching_ollama import WatchingOllama
 
@@ -38,18 +36,7 @@ SCENE = {
 
 def wav_bytes(seconds: float, rate: int = 16000) -> bytes:
     """A mono 16-bit tone that swells, so the waveform has a visible shape."""
-    import io
-
-    n = int(seconds * rate)
-    frames = b"".join(struct.pack("<h", int(20000 * (0.3 + 0.7 * abs(math.sin(3 * math.pi * i / n)))
-                                            * math.sin(2 * math.pi * 220 * i / rate))) for i in range(n))
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(frames)
-    return buf.getvalue()
+    return tone_wav_bytes(seconds, rate, peak=20000, floor=0.3)
 
 
 class StockedComfy(FakeComfy):
@@ -178,11 +165,4 @@ def add_take(project, stage: str, kind: str, data: bytes, name: str, **fields: A
 
 @pytest.fixture
 def dead_url() -> str:
-    """A loopback URL where nothing listens (connection refused at once)."""
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return f"http://127.0.0.1:{port}"
+    return dead_loopback_url()
