@@ -5,7 +5,8 @@ It replays the recorded shapes of shared/transcripts: the event order of a real 
 executed, execution_success, status, executing null), the real 400 bodies, execution_error,
 interrupt, /api/jobs (0.25 only), prompt_id validation (0.25 only). Knobs make it fail on purpose:
 `reject`, `fail`, `drop_socket_after_step`, `restart_after_step`, `hold` (keep jobs queued),
-pacing (`step_delay`, `preview_every`) and output files of any size. Every HTTP request is recorded
+pacing (`step_delay`, `preview_every`) and output files of any size; `object_info` serves a given
+dict (e.g. stocked with model files) and `port=` starts it on a known port. Every HTTP request is recorded
 in `requests` (in order) so tests can assert on sequences across fakes.
 """
 
@@ -91,7 +92,7 @@ class _WsConn:
 
 
 class FakeComfy:
-    def __init__(self, version: str = "0.25", *, output_root: Path | None = None) -> None:
+    def __init__(self, version: str = "0.25", *, output_root: Path | None = None, port: int = 0) -> None:
         assert version in ("0.25", "0.3.64")
         self.version = version
         self.tdir = "v0.25" if version == "0.25" else "v0.3.64"
@@ -111,6 +112,8 @@ class FakeComfy:
         #: False: behave like a server without preview metadata (no feature_flags reply, type-1 frames)
         self.supports_preview_metadata = True
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
+        #: served as /object_info instead of the recording (e.g. tests.fakes.stocked's, with models)
+        self.object_info: dict[str, Any] | None = None
         #: after a socket drop, refuse new WebSocket upgrades for this long (503), so the job can
         #: finish while we are disconnected
         self.refuse_ws_after_drop_s = 0.0
@@ -131,7 +134,8 @@ class FakeComfy:
         self._number = 0
         self._lock = threading.Condition()
         self._stop = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        # port: a fixed port lets a test start "ComfyUI" where the app already looks (down → up)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

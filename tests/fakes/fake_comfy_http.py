@@ -75,7 +75,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 return self._reply(200, dict(fake.recorded("endpoints")["/features"]["body"],
                                              max_upload_size=fake.max_upload_size))
             if path == "/object_info":
-                return self._reply(200, fake.recorded("object_info"))
+                info = fake.object_info if fake.object_info is not None else fake.recorded("object_info")
+                return self._reply(200, info)
             if path == "/prompt":
                 remaining = len(fake.pending) + (1 if fake.running else 0)
                 return self._reply(200, {"exec_info": {"queue_remaining": remaining}})

@@ -37,18 +37,9 @@ def write_settings(home, **values) -> None:
     (config / "settings.json").write_text(json.dumps(values), encoding="utf-8")
 
 
-class _TmpFake(FakeComfy):  # until FakeComfy grows its object_info knob
-    object_info = None
-
-    def recorded(self, name):  # noqa: ANN001, ANN201
-        if name == "object_info" and self.object_info is not None:
-            return self.object_info
-        return super().recorded(name)
-
-
 @pytest.fixture
 def comfy() -> Iterator[FakeComfy]:
-    fake = _TmpFake("0.25")
+    fake = FakeComfy("0.25")
     fake.object_info = stocked_object_info("0.25")
     fake.steps = 3
     yield fake
@@ -57,7 +48,7 @@ def comfy() -> Iterator[FakeComfy]:
 
 @pytest.fixture
 def unstocked_comfy() -> Iterator[FakeComfy]:
-    fake = _TmpFake("0.25")
+    fake = FakeComfy("0.25")
     fake.object_info = recorded_object_info("0.25")
     yield fake
     fake.stop()
@@ -101,7 +92,8 @@ def make_window(qtbot, isolated_home):
         window.ollama_monitor.shutdown()
         for panel in window.panels:
             panel.shutdown()
-        window.context.close()
+        window.close()  # saves settings through the context's writer, which stays open for qtbot
+        window.context.writer.flush()
 
 
 def click(qtbot, button) -> None:
