@@ -51,8 +51,10 @@ def test_missing_model_is_named_before_anything_is_queued(qtbot, unstocked_comfy
     assert not panel.runner.is_running()
     with qtbot.waitSignal(panel.runner.done, timeout=10000):
         panel.generate()
-    assert panel.banner.text().startswith("ComfyUI cannot run “Z-Image Turbo” yet: Put "
-                                          "z_image_turbo_bf16.safetensors into ComfyUI/models/diffusion_models")
+    banner = panel.banner.text()
+    assert banner.startswith("ComfyUI cannot run “Z-Image Turbo” yet: Model file z_image_turbo_bf16")
+    assert "Put z_image_turbo_bf16.safetensors into ComfyUI/models/diffusion_models" in banner
+    assert "https://huggingface.co/Comfy-Org/z_image_turbo/" in banner and "(and 2 more)" in banner
     assert panel.banner.action_button.text() == "Re-check server"
     assert _posted_prompts(unstocked_comfy) == []
     assert "/prompt" not in unstocked_comfy.paths("POST")
