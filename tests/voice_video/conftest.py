@@ -43,17 +43,12 @@ class StockedComfy(FakeComfy):
     """FakeComfy serving stocked /object_info, noting Ollama's state whenever a prompt is queued."""
 
     def __init__(self, *args: Any, ollama: FakeOllama | None = None, **kw: Any) -> None:
-        self.object_info = stocked_object_info("0.25")
         self.ollama = ollama
         self.queued_while_ollama_held: list[list[str]] = []
         self.audio_seconds = 2.5
         self.video_file = MP4_WITH_SOUND
         super().__init__(*args, **kw)
-
-    def recorded(self, name: str) -> dict[str, Any]:
-        if name == "object_info":
-            return self.object_info
-        return super().recorded(name)
+        self.object_info = stocked_object_info("0.25")  # FakeComfy's knob (its __init__ resets it)
 
     def submit(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.ollama is not None:
