@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from vidgen_desktop.core.errors import InvalidInput, VidGenError
 from vidgen_desktop.core.waveform import Peaks, peaks_from_int16, wav_peaks
-from vidgen_desktop.ui.widgets.media_transport import MediaTransport, time_text
+from vidgen_desktop.ui.widgets.media_transport import MediaTransport, TransportOwner, time_text
 from vidgen_desktop.ui.widgets.waveform_view import WaveformView
 from vidgen_desktop.workers.runner import TaskRunner
 
@@ -151,7 +151,7 @@ class WaveformLoader(QObject):
             self.failed.emit(str(self._wanted), f"The audio file could not be decoded: {message}")
 
 
-class AudioPlayer(QWidget):
+class AudioPlayer(QWidget, TransportOwner):
     """Public API for the Voice panel: load(path), clear(), play(), pause(), duration_s,
     signals loaded(float seconds), load_failed(str)."""
 
@@ -163,9 +163,6 @@ class AudioPlayer(QWidget):
         self.setObjectName("audio_player")
         self.transport = MediaTransport("audio", play_tip="Play / pause (Space)", shortcut="Space")
         t = self.transport
-        self.player, self.audio_output = t.player, t.audio_output
-        self.play_button, self.seek, self.time_label = t.play_button, t.seek, t.time_label
-        self.volume, self.volume_icon = t.volume, t.volume_icon
         self.waveform = WaveformView()
         self.loader = WaveformLoader(parent=self)
 
@@ -188,14 +185,6 @@ class AudioPlayer(QWidget):
 
     # ---- public API -------------------------------------------------------------------------------
 
-    @property
-    def path(self) -> Path | None:
-        return self.transport.path
-
-    @property
-    def duration_s(self) -> float:
-        return self.transport.duration_ms / 1000
-
     def load(self, path: Path) -> None:
         self.waveform.set_peaks([])
         self.waveform.set_fraction(0)
@@ -208,18 +197,6 @@ class AudioPlayer(QWidget):
         self.waveform.set_peaks([])
         self.waveform.set_placeholder(message)
         self._set_enabled(False)
-
-    def play(self) -> None:
-        self.transport.play()
-
-    def pause(self) -> None:
-        self.transport.pause()
-
-    def toggle_play(self) -> None:
-        self.transport.toggle_play()
-
-    def seek_fraction(self, fraction: float) -> None:
-        self.transport.seek_fraction(fraction)
 
     def shutdown(self) -> None:
         self.player.stop()

@@ -203,3 +203,54 @@ class MediaTransport(QWidget):
                                       QAudio.VolumeScale.LinearVolumeScale)
         self.audio_output.setVolume(linear)
         self.volume.setToolTip(f"Volume {value} %")
+
+
+class TransportOwner:
+    """Mixin for a player widget that sets `self.transport`: the playback half of its public API
+    (path, duration_s, play/pause) and the transport's parts under the names tests and panels use."""
+
+    transport: MediaTransport
+
+    @property
+    def path(self) -> Path | None:
+        return self.transport.path
+
+    @property
+    def duration_s(self) -> float:
+        return self.transport.duration_ms / 1000
+
+    @property
+    def player(self) -> QMediaPlayer:
+        return self.transport.player
+
+    @property
+    def audio_output(self) -> QAudioOutput:
+        return self.transport.audio_output
+
+    @property
+    def play_button(self) -> QToolButton:
+        return self.transport.play_button
+
+    @property
+    def seek(self) -> QSlider:
+        return self.transport.seek
+
+    @property
+    def time_label(self) -> QLabel:
+        return self.transport.time_label
+
+    @property
+    def volume(self) -> QSlider:
+        return self.transport.volume
+
+    def play(self) -> None:
+        self.transport.play()
+
+    def pause(self) -> None:
+        self.transport.pause()
+
+    def toggle_play(self) -> None:
+        self.transport.toggle_play()
+
+    def seek_fraction(self, fraction: float) -> None:
+        self.transport.seek_fraction(fraction)

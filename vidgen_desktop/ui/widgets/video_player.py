@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import StorageError
-from vidgen_desktop.ui.widgets.media_transport import MediaTransport
+from vidgen_desktop.ui.widgets.media_transport import MediaTransport, TransportOwner
 from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class VideoSurface(QVideoWidget):
             super().keyPressEvent(event)
 
 
-class VideoPlayer(QWidget):
+class VideoPlayer(QWidget, TransportOwner):
     """Public API for the Video panel: load(path), clear(), play(), pause(), duration_s,
     save_as(dest) / ask_save_as(), open_folder(); signals loaded(float), load_failed(str),
     saved(str path), save_failed(object VidGenError)."""
@@ -98,8 +98,6 @@ class VideoPlayer(QWidget):
         self.video.setToolTip("Double-click or press F for full screen; Esc leaves it")
         self.transport = MediaTransport("video")
         t = self.transport
-        self.player, self.audio_output = t.player, t.audio_output
-        self.play_button, self.seek, self.time_label, self.volume = t.play_button, t.seek, t.time_label, t.volume
         self.player.setVideoOutput(self.video)
         self.placeholder = QLabel("No video yet")
         self.placeholder.setObjectName("video_placeholder")
@@ -152,14 +150,6 @@ class VideoPlayer(QWidget):
 
     # ---- public API -------------------------------------------------------------------------------
 
-    @property
-    def path(self) -> Path | None:
-        return self.transport.path
-
-    @property
-    def duration_s(self) -> float:
-        return self.transport.duration_ms / 1000
-
     def load(self, path: Path) -> None:
         self.placeholder.hide()
         self.video.show()
@@ -173,15 +163,6 @@ class VideoPlayer(QWidget):
         self.placeholder.setText(message)
         self.placeholder.show()
         self._update_enabled()
-
-    def play(self) -> None:
-        self.transport.play()
-
-    def pause(self) -> None:
-        self.transport.pause()
-
-    def toggle_play(self) -> None:
-        self.transport.toggle_play()
 
     def ask_save_as(self) -> None:
         if self.path is None or self.saver.is_running():
