@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
@@ -35,15 +35,19 @@ from vidgen_desktop.pipeline import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
-from vidgen_desktop.ui.widgets.video_player import VideoPlayer
+from vidgen_desktop.ui.widgets.lazy_widget import LazyWidget
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
+
+if TYPE_CHECKING:
+    from vidgen_desktop.ui.widgets.video_player import VideoPlayer
 
 log = logging.getLogger(__name__)
 
 NO_SOUND = ("This workflow's video has no sound: its MP4 carries no audio track. Add the speech to "
             "the workflow's CreateVideo node (audio input), or put the voice take under it in an editor.")
 DEFAULT_SECONDS = 5.0
+NO_VIDEO = "No video yet: render one, or import your own MP4."
 
 
 def size_label(width: int, height: int) -> str:
@@ -67,9 +71,6 @@ class VideoPanel(ComfyStagePanel):
         self.next_button.hide()  # the last stage
         self.rate_runner = TaskRunner("video-rate", self)
         self.rate_runner.succeeded.connect(self._on_rate)
-        self.player.load_failed.connect(
-            lambda msg: self.banner.show_message(f"This video cannot be played: {msg}", level="warning"))
-        self.player.save_failed.connect(self._show_error)
         context.scene_changed.connect(self._fill_from_scene)
         context.takes_changed.connect(lambda _stage: self._sync_upstream())
         context.project_changed.connect(lambda _p: self._sync_upstream())
@@ -151,16 +152,30 @@ class VideoPanel(ComfyStagePanel):
         self.preview.setMinimumHeight(160)
         self.preview.setStyleSheet("color: palette(placeholder-text);")
         self.preview.hide()
-        self.player = VideoPlayer()
+        # the player (QtMultimedia) is made when this panel is first shown or a caller needs it
+        self.output: LazyWidget[VideoPlayer] = LazyWidget(self._make_player, NO_VIDEO)
         self.sound_warning = QLabel(NO_SOUND)
         self.sound_warning.setObjectName("video_no_sound")
         self.sound_warning.setWordWrap(True)
         self.sound_warning.setStyleSheet("color: #b26a00;")
         self.sound_warning.hide()
         layout.addWidget(self.preview, 3)
-        layout.addWidget(self.player, 2)
+        layout.addWidget(self.output, 2)
         layout.addWidget(self.sound_warning)
         return box
+
+    @property
+    def player(self) -> VideoPlayer:
+        return self.output.widget()
+
+    def _make_player(self) -> VideoPlayer:
+        from vidgen_desktop.ui.widgets.video_player import VideoPlayer
+
+        player = VideoPlayer()
+        player.load_failed.connect(
+            lambda msg: self.banner.show_message(f"This video cannot be played: {msg}", level="warning"))
+        player.save_failed.connect(self._show_error)
+        return player
 
     # ---- scene and upstream takes --------------------------------------------------------------
     def _fill_from_scene(self, scene: Any) -> None:
@@ -371,13 +386,14 @@ class VideoPanel(ComfyStagePanel):
     # ---- output --------------------------------------------------------------------------------
     def show_take(self, take: Take | None, path: Path | None) -> None:
         if take is None or path is None:
-            self.player.clear("No video yet: render one, or import your own MP4.")
+            self.output.when_created(lambda player: player.clear(NO_VIDEO))
             self.sound_warning.hide()
             return
-        self.player.load(path)
+        self.output.when_created(lambda player: player.load(path))
         self.sound_warning.setVisible(take.info.get("has_audio") is False)
 
     def shutdown(self) -> None:
         self.rate_runner.shutdown(5000)
-        self.player.shutdown()
+        if self.output.created:
+            self.player.shutdown()
         super().shutdown()

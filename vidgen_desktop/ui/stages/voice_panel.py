@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,15 +35,19 @@ from vidgen_desktop.pipeline import StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
-from vidgen_desktop.ui.widgets.audio_player import AudioPlayer
+from vidgen_desktop.ui.widgets.lazy_widget import LazyWidget
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, Workflow
 from vidgen_desktop.workflow.object_info import combo_options
+
+if TYPE_CHECKING:
+    from vidgen_desktop.ui.widgets.audio_player import AudioPlayer
 
 log = logging.getLogger(__name__)
 
 REFERENCE_FILTER = "Voice clip (*.wav *.mp3 *.flac)"
 DEFAULT_SECONDS = 10.0
+NO_TAKE = "No take yet: Generate, or import your own audio (WAV, MP3, FLAC)."
 _WARN_STYLE = "color: #b26a00;"
 _OK_STYLE = "color: palette(placeholder-text);"
 
@@ -61,8 +65,6 @@ class VoicePanel(ComfyStagePanel):
         self.workflow_combo.setMinimumWidth(160)
         self.options_runner = TaskRunner("voice-options", self)
         self.options_runner.succeeded.connect(self._on_speaker_options)
-        self.player.loaded.connect(self._on_player_loaded)
-        self.player.load_failed.connect(self._on_player_failed)
         context.scene_changed.connect(self._fill_from_scene)
         self._fill_from_scene(context.scene)
 
@@ -147,8 +149,21 @@ class VoicePanel(ComfyStagePanel):
         self.update_timing()
 
     def build_output(self) -> QWidget:
-        self.player = AudioPlayer()
-        return self.player
+        # the player (QtMultimedia) is made when this panel is first shown or a caller needs it
+        self.output: LazyWidget[AudioPlayer] = LazyWidget(self._make_player, NO_TAKE)
+        return self.output
+
+    @property
+    def player(self) -> AudioPlayer:
+        return self.output.widget()
+
+    def _make_player(self) -> AudioPlayer:
+        from vidgen_desktop.ui.widgets.audio_player import AudioPlayer
+
+        player = AudioPlayer()
+        player.loaded.connect(self._on_player_loaded)
+        player.load_failed.connect(self._on_player_failed)
+        return player
 
     # ---- scene ---------------------------------------------------------------------------------
     def _fill_from_scene(self, scene: Any) -> None:
@@ -302,9 +317,9 @@ class VoicePanel(ComfyStagePanel):
     # ---- output --------------------------------------------------------------------------------
     def show_take(self, take: Take | None, path: Path | None) -> None:
         if take is None or path is None:
-            self.player.clear("No take yet: Generate, or import your own audio (WAV, MP3, FLAC).")
+            self.output.when_created(lambda player: player.clear(NO_TAKE))
             return
-        self.player.load(path)
+        self.output.when_created(lambda player: player.load(path))
 
     def _on_player_loaded(self, seconds: float) -> None:
         """MP3s have no header duration we read without decoding: store what the player measured."""
@@ -323,5 +338,6 @@ class VoicePanel(ComfyStagePanel):
 
     def shutdown(self) -> None:
         self.options_runner.shutdown(5000)
-        self.player.shutdown()
+        if self.output.created:
+            self.player.shutdown()
         super().shutdown()
