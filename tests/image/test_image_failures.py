@@ -137,12 +137,14 @@ def test_comfyui_down_disables_generate_then_recheck_recovers(qtbot, make_window
     assert "not reachable" in panel.disabled_reason.text() and url in panel.disabled_reason.text()
     qtbot.waitUntil(lambda: "not reachable" in window.status.comfy.text(), timeout=5000)
     assert window.status.comfy.text() == f"ComfyUI: not reachable at {url} — start ComfyUI"
+    window.comfy_monitor.set_interval(60_000)  # only the user's Re-check may bring it back
+    qtbot.waitUntil(lambda: not window.comfy_monitor.runner.is_running(), timeout=5000)  # none in flight
     fake = FakeComfy("0.25", port=port)
     try:
         from tests.fakes.stocked import stocked_object_info
 
         fake.object_info = stocked_object_info("0.25")
-        window.comfy_monitor.set_interval(60_000)  # only the user's Re-check may bring it back
+        assert not panel.generate_button.isEnabled()
         click(qtbot, panel.recheck_button)
         qtbot.waitUntil(panel.generate_button.isEnabled, timeout=8000)
         assert panel.disabled_reason.text() == ""

@@ -87,7 +87,8 @@ class ComfyMonitor(QObject):
         self._again = False
         self._stopped = False
         context.settings_changed.connect(self.poll_now)
-        context.job_finished.connect(lambda _m: self.poll_now())  # the queue length just changed
+        # the queue length just changed; poll a moment later, not in the same busy event
+        context.job_finished.connect(lambda _m: QTimer.singleShot(300, self.poll_now))
         if segment is not None:
             segment.set_state("ComfyUI: checking…", f"Checking {self.url()}…")
 

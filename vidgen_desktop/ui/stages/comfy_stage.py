@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,8 @@ class ComfyStagePanel(StagePanel):
     generate_text: str = "Generate"
     #: long jobs (video) ask before cancelling
     confirm_long_cancel: bool = False
+    #: refresh progress text/bars at most this often (ms); 0 = every message. Previews always show.
+    progress_interval_ms: int = 0
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -208,6 +211,11 @@ class ComfyStagePanel(StagePanel):
         self._recheck_wanted = False
         self._recheck_fresh = False
         self._job_ended = True
+        self._pending_progress: Progress | None = None
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(max(self.progress_interval_ms, 1))
+        self._progress_timer.timeout.connect(self._flush_progress)
         self.importer = TaskRunner(f"{self.key}-import", self)
         self.importer.succeeded.connect(self._on_imported)
         self.importer.failed.connect(self._show_input_error)
@@ -249,8 +257,14 @@ class ComfyStagePanel(StagePanel):
             raise InvalidInput(f"{path.name} is not {'an' if self.kind == 'image' else 'a'} "
                                f"{self.kind} file this stage can use.")
 
+    def prepare_preview(self, data: bytes) -> Any:
+        """Worker side: turn a preview frame into what show_preview wants (e.g. a decoded QImage).
+        The default passes the JPEG/PNG bytes through unchanged."""
+        return data
+
     def show_preview(self, data: bytes) -> None:
-        """A live preview frame while sampling (image/video stages override)."""
+        """A live preview frame while sampling (image/video stages override); it receives what
+        prepare_preview returned (bytes unless the panel overrides that)."""
 
     def workflow_changed(self, workflow: Workflow | None) -> None:
         """Show only the controls the chosen workflow binds; fill in its defaults."""
@@ -500,15 +514,22 @@ class ComfyStagePanel(StagePanel):
             self.problems_label.hide()  # old refusals no longer apply to this attempt
         self._last_request = request
         self.context.settings.workflows[self.key] = wf.name
-        self.context.update_settings()
+        # Only persist: settings_changed would make every panel and monitor re-ask the servers
+        # at the very moment the job starts (a 50-90 ms GUI stall measured on the click).
+        self.context.save_settings()
         context, project = self.context, self.project
         client = context.comfy_client()
         settings = context.settings.model_copy(deep=True)
 
-        post = self.postprocess
+        post, prepare = self.postprocess, self.prepare_preview
 
         def task(report, token) -> StageOutcome:  # noqa: ANN001
-            outcome = run_stage(client, project, request, report, token, settings=settings,
+            def relay(p: Progress) -> None:  # decode previews here, not in the GUI thread
+                if p.kind == "preview" and p.preview:
+                    p = replace(p, extra=dict(p.extra, prepared=prepare(p.preview)))
+                report(p)
+
+            outcome = run_stage(client, project, request, relay, token, settings=settings,
                                 step_rates=context.step_rates, add_to_project=False)
             return post(outcome, project)
 
@@ -542,7 +563,28 @@ class ComfyStagePanel(StagePanel):
     # ---- job signals -----------------------------------------------------------------------------
     def _on_progress(self, p: Progress) -> None:
         if p.kind == "preview" and p.preview:
-            self.show_preview(p.preview)
+            self.show_preview(p.extra.get("prepared", p.preview))
+            return
+        # 50 step messages a second relayout labels and repaint both progress bars each time:
+        # panels may show the newest at most every `progress_interval_ms` (the first at once,
+        # the final 100 % at once).
+        self._pending_progress = p
+        final = p.fraction is not None and p.fraction >= 1.0
+        if self.progress_interval_ms <= 0 or final:
+            self._progress_timer.stop()
+            self._apply_progress()
+        elif not self._progress_timer.isActive():
+            self._apply_progress()
+            self._progress_timer.start()
+
+    def _flush_progress(self) -> None:
+        if self._pending_progress is not None and self.runner.is_running() and not self._job_ended:
+            self._apply_progress()
+            self._progress_timer.start()
+
+    def _apply_progress(self) -> None:
+        p, self._pending_progress = self._pending_progress, None
+        if p is None:
             return
         if p.fraction is None:
             self.progress_bar.setRange(0, 0)
@@ -583,6 +625,8 @@ class ComfyStagePanel(StagePanel):
         self.context.job_finished.emit(f"{self.title} cancelled")
 
     def _on_job_done(self) -> None:
+        self._progress_timer.stop()
+        self._pending_progress = None
         self.progress_bar.hide()
         self.update_actions()
         self.state_changed.emit()

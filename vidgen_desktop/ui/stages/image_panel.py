@@ -23,8 +23,7 @@ from vidgen_desktop.pipeline.image_sizes import presets
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.image_inputs import FIXED, RANDOM, PromptBox, SettingsBox
-from vidgen_desktop.ui.stages.image_view import ImageView, probe_image, read_image
-from vidgen_desktop.workers.runner import TaskRunner
+from vidgen_desktop.ui.stages.image_view import ImageLoader, ImageView, probe_image
 from vidgen_desktop.workflow import Stage, Workflow
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,8 @@ class ImagePanel(ComfyStagePanel):
     stage = Stage.IMAGE
     kind = "image"
     generate_text = "Generate image"
+    #: 50 sampler messages/s need not each relayout the window (see bench_image_job.py)
+    progress_interval_ms = 100
 
     #: a take's image is on screen (the project-relative path); benchmarks and tests wait on it
     image_shown = Signal(str)
@@ -86,11 +87,9 @@ class ImagePanel(ComfyStagePanel):
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
         self._shown: Take | None = None
-        self._wanted: Path | None = None
-        self.loader = TaskRunner("image-load", self)
-        self.loader.succeeded.connect(self._on_loaded)
+        self.loader = ImageLoader(self)
+        self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
-        self.loader.done.connect(self._load_next)
         return box
 
     def missing_inputs(self) -> str:
@@ -153,8 +152,12 @@ class ImagePanel(ComfyStagePanel):
         return {"width": width, "height": height}
 
     # ---- output ---------------------------------------------------------------------------------
-    def show_preview(self, data: bytes) -> None:
-        image = QImage.fromData(data)
+    def prepare_preview(self, data: bytes) -> QImage:
+        """Worker side: decode the JPEG/PNG frame here so the GUI thread only paints it."""
+        return QImage.fromData(data)
+
+    def show_preview(self, data: QImage | bytes) -> None:
+        image = data if isinstance(data, QImage) else QImage.fromData(data)
         if image.isNull():
             return
         self.view.set_image(image, mode="preview")
@@ -164,7 +167,6 @@ class ImagePanel(ComfyStagePanel):
     def show_take(self, take: Take | None, path: Path | None) -> None:
         self._shown = take
         if take is None or path is None:
-            self._wanted = None
             if not self.runner.is_running():
                 self.view.set_message(EMPTY_TEXT)
                 self.caption.setText("")
@@ -172,8 +174,7 @@ class ImagePanel(ComfyStagePanel):
             return
         self.caption.setText(self._describe(take))
         self._update_reuse()
-        self._wanted = path
-        self._load_next()
+        self.loader.load(path)
 
     def _describe(self, take: Take) -> str:
         takes = self.project.takes_for(self.key) if self.project else []
@@ -189,14 +190,7 @@ class ImagePanel(ComfyStagePanel):
             parts.append(take.workflow)
         return " · ".join(parts)
 
-    def _load_next(self) -> None:
-        if self._wanted is None or self.loader.is_running():
-            return
-        path, self._wanted = self._wanted, None
-        self.loader.start(lambda _report, _token: (path, read_image(path)))
-
-    def _on_loaded(self, result: tuple[Path, QImage]) -> None:
-        path, image = result
+    def _on_loaded(self, path: Path, image: QImage) -> None:
         shown = self.project.path_of(self._shown) if self.project and self._shown else None
         if shown is None or Path(shown) != Path(path):
             return  # the user moved on to another take meanwhile
@@ -205,8 +199,10 @@ class ImagePanel(ComfyStagePanel):
             self.view.repaint()  # paint now: "shown" means on screen, not merely scheduled
         self.image_shown.emit(self._shown.file if self._shown else "")
 
-    def _on_load_failed(self, error) -> None:  # noqa: ANN001 - VidGenError
-        self.view.set_message(f"Cannot show this take: {error.message}")
+    def _on_load_failed(self, path: Path, message: str) -> None:
+        shown = self.project.path_of(self._shown) if self.project and self._shown else None
+        if shown is not None and Path(shown) == Path(path):
+            self.view.set_message(f"Cannot show this take: {message}")
 
     def _update_reuse(self) -> None:
         self.reuse_seed_button.show()
@@ -226,7 +222,7 @@ class ImagePanel(ComfyStagePanel):
 
     def _after_job(self) -> None:
         # A failed or cancelled job leaves its last preview on screen: go back to the chosen take.
-        if self.view.mode == "preview" and not self.loader.is_running() and self._wanted is None:
+        if self.view.mode == "preview" and not self.loader.busy():
             chosen = self.project.chosen_take(self.key) if self.project else None
             self.show_take(chosen, self.project.path_of(chosen) if chosen and self.project else None)
 
@@ -294,4 +290,4 @@ class ImagePanel(ComfyStagePanel):
 
     def shutdown(self) -> None:
         super().shutdown()
-        self.loader.shutdown(5000)
+        self.loader.shutdown()
