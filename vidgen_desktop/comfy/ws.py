@@ -11,12 +11,14 @@ import json
 import logging
 import time
 from collections import deque
-
-import websocket
+from typing import TYPE_CHECKING
 
 from vidgen_desktop.comfy.events import Event, StatusEvent, parse_binary, parse_text
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable
+
+if TYPE_CHECKING:
+    import websocket
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class EventSocket:
 
     def connect(self) -> None:
         """Open the socket and ask for previews with metadata (binary type 4, carries prompt_id)."""
+        import websocket  # on the job's worker thread, never at GUI start
+
         self.close()
         try:
             ws = websocket.create_connection(self.ws_url, timeout=self.connect_timeout,
@@ -105,6 +109,8 @@ class EventSocket:
         return self._recv_socket()
 
     def _recv_socket(self) -> Event | None:
+        import websocket
+
         if self._ws is None:
             raise SocketDropped("not connected")
         try:
@@ -127,6 +133,8 @@ class EventSocket:
         self._pending.clear()
         ws, self._ws = self._ws, None
         if ws is not None:
+            import websocket
+
             try:
                 ws.close(timeout=0.5)
             except (OSError, websocket.WebSocketException):

@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import requests
-
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable, VidGenError
 from vidgen_desktop.core.gpu import (
@@ -199,6 +197,8 @@ def before_ollama(
 
 
 def _post_free(base: str, timeout_s: float) -> None:
+    import requests  # here, not at import: keeps ~60 ms off the GUI's start (callers are workers)
+
     try:
         resp = requests.post(
             base + "/free", json={"unload_models": True, "free_memory": True}, timeout=timeout_s
@@ -223,6 +223,8 @@ def _free_vram(read_stats: Callable[[], ComfySystemStats]) -> int | None:
 
 def _queue_idle(base: str, timeout_s: float) -> bool | None:
     """True when nothing runs or waits; None when unknown."""
+    import requests
+
     try:
         data = requests.get(base + "/queue", timeout=timeout_s).json()
     except (requests.RequestException, ValueError):
