@@ -138,3 +138,27 @@ def test_bad_workflow_choices_exit_2(comfy, scene_file, tmp_path, isolated_home)
                  "--workflow", "Flux Dev", home=isolated_home)
     assert run.returncode == 2 and "No image workflow called “Flux Dev”" in run.stderr
     assert _posted(comfy) == []
+
+
+def test_ctrl_c_interrupts_the_job_on_the_server_and_exits_130(comfy, scene_file, tmp_path, isolated_home):
+    import signal
+
+    comfy.steps, comfy.step_delay = 300, 0.05
+    env = dict(os.environ, VIDGEN_HOME=str(isolated_home), PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "vidgen_desktop.cli.main", "image", "--scene",
+                             str(scene_file), "--project", str(tmp_path / "p"), "--comfyui", comfy.url,
+                             "--no-handoff"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=REPO_ROOT)
+    try:
+        for line in proc.stderr:  # wait until sampling has started
+            if "KSampler: step" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "cancelling" in err and out == ""
+    pid = _posted(comfy)[-1]["prompt_id"]
+    assert {"prompt_id": pid} in comfy.bodies("/interrupt")

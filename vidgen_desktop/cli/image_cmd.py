@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.errors import Cancelled, InvalidInput
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
@@ -174,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_cancellable(client, project, request, report, token, settings, rates) -> StageOutcome:  # noqa: ANN001
     """Run in a thread so Ctrl+C cancels the ComfyUI job (interrupt) instead of abandoning it."""
     box: dict[str, Any] = {}
+    finished = threading.Event()
 
     def work() -> None:
         try:
@@ -181,16 +182,20 @@ def _run_cancellable(client, project, request, report, token, settings, rates) -
                                        step_rates=rates)
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=work, name="vidgen-image", daemon=True)
-    thread.start()
+    threading.Thread(target=work, name="vidgen-image", daemon=True).start()
     try:
-        while thread.is_alive():
-            thread.join(0.2)
+        # An Event, not Thread.join: a join interrupted by Ctrl+C can wrongly report the thread
+        # as finished afterwards (CPython gh-90882).
+        while not finished.wait(0.2):
+            pass
     except KeyboardInterrupt:
         print("cancelling…", file=sys.stderr)
         token.cancel()
-        thread.join(15)
+        if not finished.wait(15):
+            raise Cancelled("Cancelled; ComfyUI did not confirm the interrupt in time.") from None
     if "error" in box:
         raise box["error"]
     return box["outcome"]
