@@ -37,12 +37,25 @@ def write_settings(home, **values) -> None:
     (config / "settings.json").write_text(json.dumps(values), encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def no_modal_questions(monkeypatch):
+    """A modal question (e.g. "Quit while working?") would block an offscreen test forever:
+    fail loudly instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError(f"unexpected modal question: {args[1:3]}")
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(refuse))
+
+
 @pytest.fixture
 def comfy() -> Iterator[FakeComfy]:
     fake = FakeComfy("0.25")
     fake.object_info = stocked_object_info("0.25")
     fake.steps = 3
     yield fake
+    fake.hold.clear()
     fake.stop()
 
 
@@ -92,6 +105,8 @@ def make_window(qtbot, isolated_home):
         window.ollama_monitor.shutdown()
         for panel in window.panels:
             panel.shutdown()
+        for panel in window.panels:  # shut down above; a runner may not have said "done" yet
+            panel.is_busy = lambda: False
         window.close()  # saves settings through the context's writer, which stays open for qtbot
         window.context.writer.flush()
 

@@ -151,8 +151,10 @@ def test_status_bar_shows_version_and_queue(qtbot, comfy, make_window):
     assert comfy.url in window.status.comfy.toolTip()
     comfy.hold.set()  # keep the next job queued: the monitor sees the queue grow
     click(qtbot, panel.generate_button)
-    qtbot.waitUntil(lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 1", timeout=5000)
-    assert "Waiting" in window.status.job_label.text()
-    comfy.hold.clear()
+    try:
+        qtbot.waitUntil(lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 1", timeout=5000)
+        qtbot.waitUntil(lambda: "Waiting" in window.status.job_label.text(), timeout=5000)
+    finally:
+        comfy.hold.clear()
     qtbot.waitUntil(lambda: not panel.runner.is_running(), timeout=10000)
     wait_checked(qtbot, panel)
