@@ -78,3 +78,28 @@ def test_only_one_task_at_a_time(qtbot):
     assert runner.start(lambda r, t: None) is False
     with qtbot.waitSignal(runner.done, timeout=5000):
         gate.set()
+
+
+def test_deleting_a_runner_mid_job_cancels_it_and_does_not_crash(qtbot):
+    import gc
+
+    from vidgen_desktop.workers import runner as runner_module
+
+    started, finished = threading.Event(), threading.Event()
+
+    def waits(report, token):
+        started.set()
+        token.wait(10)
+        report(Progress(1.0, "late"))  # the runner is gone: nobody must receive this
+        finished.set()
+        token.raise_if_cancelled()
+
+    runner = TaskRunner("orphan")
+    runner.start(waits)
+    assert started.wait(5)
+    runner.deleteLater()
+    del runner
+    gc.collect()
+    # destroyed → token cancelled → the task ends by itself; its thread is released afterwards
+    qtbot.waitUntil(finished.is_set, timeout=5000)
+    qtbot.waitUntil(lambda: runner_module._get_reaper().running() == 0, timeout=5000)

@@ -60,6 +60,40 @@ class _Worker(QObject):
                 self.succeeded.emit(result)
 
 
+class _Reaper(QObject):
+    """Keeps each thread and its worker alive until the thread has ended, even if the runner
+    that started it is deleted first (its window closed mid-job): destroying a running QThread
+    aborts the process, and a deleted worker crashes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._live: dict[QThread, _Worker] = {}
+
+    def keep(self, thread: QThread, worker: _Worker) -> None:
+        self._live[thread] = worker
+        thread.finished.connect(self._release)  # queued: runs here, in the GUI thread
+
+    @Slot()
+    def _release(self) -> None:
+        thread = self.sender()
+        if isinstance(thread, QThread):
+            thread.wait(1000)  # `finished` is sent just before the thread really ends
+            self._live.pop(thread, None)
+
+    def running(self) -> int:
+        return sum(1 for t in self._live if t.isRunning())
+
+
+_reaper: _Reaper | None = None
+
+
+def _get_reaper() -> _Reaper:
+    global _reaper
+    if _reaper is None:
+        _reaper = _Reaper()
+    return _reaper
+
+
 class TaskRunner(QObject):
     """One background task at a time. Signals arrive in the thread that owns the runner."""
 
@@ -76,6 +110,7 @@ class TaskRunner(QObject):
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._token: CancelToken | None = None
+        self._reaper = _get_reaper()
 
     def is_running(self) -> bool:
         return self._thread is not None
@@ -98,6 +133,9 @@ class TaskRunner(QObject):
         for sig in (worker.succeeded, worker.failed, worker.cancelled):
             sig.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
+        self._reaper.keep(thread, worker)
+        # An orphaned job (runner deleted with its window) is cancelled, not left running.
+        self.destroyed.connect(self._token.cancel)
         self._thread, self._worker = thread, worker
         self.started.emit()
         thread.start()
@@ -139,11 +177,10 @@ class TaskRunner(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        thread, worker = self._thread, self._worker
+        thread = self._thread
+        if thread is not None:
+            thread.wait(1000)  # `finished` is sent just before the thread really ends
+        # The last references go with these (and the reaper's): Python deletes the objects then.
         self._thread = self._worker = None
         self._token = None
-        if worker is not None:
-            worker.deleteLater()
-        if thread is not None:
-            thread.deleteLater()
         self.done.emit()
