@@ -31,7 +31,6 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from vidgen_desktop.app import build_window, create_app
-    from vidgen_desktop.ui.ollama_monitor import drain_runner
 
     # The fake runs in its own process, as Ollama would: its threads must not share our GIL.
     server = subprocess.Popen([sys.executable, __file__, "--serve"], cwd=REPO, stdin=subprocess.PIPE,
@@ -97,7 +96,7 @@ def main() -> int:
         monitor = getattr(window, name, None)
         if monitor is not None:
             monitor.timer.stop()
-            drain_runner(monitor.runner)
+            monitor.runner.shutdown()
     window.close()
     server.stdin.close()
     server.wait(timeout=10)

@@ -36,3 +36,17 @@ def test_project_folder_is_created_under_user_home(qtbot, isolated_home):
     assert (project.root / "project.json").exists()
     assert isolated_home in project.root.parents
     window.close()
+
+
+def test_closing_the_window_stops_every_status_monitor(qtbot):
+    window = build_window()
+    qtbot.addWidget(window)
+    window.show()
+    monitors = [window.ollama_monitor, window.comfy_monitor]
+    assert all(m.timer.isActive() for m in monitors)
+    window.close()
+    assert not any(m.timer.isActive() for m in monitors)
+    assert not any(m.runner.is_running() for m in monitors)
+    assert not window.gpu_monitor.is_running()
+    window.comfy_monitor.poll_now()  # a late trigger (settings saved on close) starts nothing
+    assert not window.comfy_monitor.runner.is_running()

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.fakes.fake_ollama import FakeOllama
-from vidgen_desktop.ui.ollama_monitor import drain_runner
 
 
 @pytest.fixture
@@ -59,7 +58,7 @@ def make_window(qtbot, isolated_home, fake_ollama):
             monitor = getattr(window, name, None)
             if monitor is not None:
                 monitor.timer.stop()
-                drain_runner(monitor.runner)
+                monitor.runner.shutdown()
         qtbot.waitUntil(lambda w=window: not any(p.is_busy() for p in w.panels), timeout=10000)
         window.close()
         window.deleteLater()

@@ -1,8 +1,7 @@
 """Keeps the status bar's ComfyUI segment current (version, queue length, VRAM) without touching
 the network in the GUI thread.
 
-A QTimer starts one poll at a time on a TaskRunner with its own short-timeout client (the job's
-client may be busy downloading). While a job runs, the job's node and step are shown by the
+Each poll uses its own short-timeout client (the job's client may be busy downloading). While a job runs, the job's node and step are shown by the
 status bar's job area (context.job_progress), next to this segment.
 """
 
@@ -11,18 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer
 
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.server_monitor import ServerMonitor
 from vidgen_desktop.ui.status_bar import Segment
-from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
 
-POLL_INTERVAL_MS = 5000
 POLL_TIMEOUT_S = 2.0
 
 
@@ -68,71 +66,19 @@ def describe(status: ComfyStatus) -> tuple[str, str, str]:
     return text, "\n".join(tip), "ok"
 
 
-class ComfyMonitor(QObject):
-    status_changed = Signal(object)  # ComfyStatus
-    #: the server came up (True) or went away (False): panels re-check what it can run
-    reachability_changed = Signal(bool)
+class ComfyMonitor(ServerMonitor):
+    name = "ComfyUI"
 
     def __init__(self, context: AppContext, segment: Segment | None, parent: QObject | None = None):
-        super().__init__(parent)
-        self.context = context
-        self.segment = segment
-        self.last: ComfyStatus | None = None
-        self.runner = TaskRunner("comfy-monitor", self)
-        self.runner.succeeded.connect(self._on_status)
-        self.runner.done.connect(self._on_done)
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_INTERVAL_MS)
-        self.timer.timeout.connect(self.poll_now)
-        self._again = False
-        self._stopped = False
-        context.settings_changed.connect(self.poll_now)
+        super().__init__(context, segment, parent)
         # the queue length just changed; poll a moment later, not in the same busy event
         context.job_finished.connect(lambda _m: QTimer.singleShot(300, self.poll_now))
-        if segment is not None:
-            segment.set_state("ComfyUI: checking…", f"Checking {self.url()}…")
 
     def url(self) -> str:
         return self.context.settings.comfyui_url
 
-    def start(self) -> None:
-        self._stopped = False
-        self.timer.start()
-        self.poll_now()
-
-    def set_interval(self, ms: int) -> None:
-        self.timer.setInterval(ms)
-
-    @Slot()
-    def poll_now(self) -> None:
-        if self._stopped:
-            return
-        if self.runner.is_running():
-            self._again = True
-            return
-        url = self.url()
-        self.runner.start(lambda _report, _token: poll(url))
-
-    @Slot(object)
-    def _on_status(self, status: ComfyStatus) -> None:
-        before = self.last
-        self.last = status
-        if self.segment is not None:
-            self.segment.set_state(*describe(status))
-        self.status_changed.emit(status)
-        if before is not None and (before.reachable != status.reachable or before.url != status.url):
-            self.reachability_changed.emit(status.reachable)
-
-    @Slot()
-    def _on_done(self) -> None:
-        if self._again:
-            self._again = False
-            self.poll_now()
-
-    def shutdown(self) -> None:
-        self._stopped = True
-        self.timer.stop()
-        self.runner.shutdown()
+    poll = staticmethod(poll)
+    describe = staticmethod(describe)
 
 
 def install_comfy_monitor(window) -> ComfyMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)

@@ -228,6 +228,11 @@ class MainWindow(QMainWindow):
                 return
         for panel in self.panels:
             panel.shutdown()
+        # Status-bar monitors poll on timers: stop them so nothing runs after the window is gone.
+        for name in ("ollama_monitor", "comfy_monitor", "gpu_monitor"):
+            monitor = getattr(self, name, None)
+            if monitor is not None:
+                monitor.shutdown()
         self.context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.context.save_settings()
         event.accept()

@@ -157,6 +157,8 @@ class TaskRunner(QObject):
         ok = thread.wait(timeout_ms)
         if not ok:
             log.warning("%s did not stop within %d ms", self.name, timeout_ms)
+        else:
+            self._on_thread_finished()  # idle now, not when the queued `finished` arrives
         return ok
 
     @Slot(object)
@@ -178,8 +180,9 @@ class TaskRunner(QObject):
     @Slot()
     def _on_thread_finished(self) -> None:
         thread = self._thread
-        if thread is not None:
-            thread.wait(1000)  # `finished` is sent just before the thread really ends
+        if thread is None:
+            return  # already handled (shutdown() got there first)
+        thread.wait(1000)  # `finished` is sent just before the thread really ends
         # The last references go with these (and the reaper's): Python deletes the objects then.
         self._thread = self._worker = None
         self._token = None

@@ -28,7 +28,6 @@ from vidgen_desktop.ollama_client.scene_writer import (
     regenerate_field,
 )
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.ollama_monitor import drain_runner
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
 from vidgen_desktop.ui.stages.script_fields import LABELS
 from vidgen_desktop.ui.stages.script_layout import EMPTY_MODELS_TEXT, ScriptPanelLayout
@@ -483,7 +482,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
     def shutdown(self) -> None:
         if self._edit_timer.isActive():
             self.commit_edits()
-        drain_runner(self.gen_runner)
-        drain_runner(self.models_runner)
+        self.gen_runner.shutdown()
+        self.models_runner.shutdown()
         if self.monitor is not None:
             self.monitor.shutdown()

@@ -1,0 +1,97 @@
+"""Keeps one status-bar segment current for a server, without network I/O in the GUI thread.
+
+A QTimer starts one poll at a time on a TaskRunner; the poll result is rendered into the segment
+and re-emitted, so panels can react the moment a server appears or goes away. Subclasses say how
+to poll (worker side) and how to describe a result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.status_bar import Segment
+from vidgen_desktop.workers.runner import TaskRunner
+
+POLL_INTERVAL_MS = 5000
+
+
+class ServerMonitor(QObject):
+    status_changed = Signal(object)
+    #: the server came up (True) or went away (False), or its URL changed
+    reachability_changed = Signal(bool)
+
+    #: shown in the segment until the first poll answers
+    name = "Server"
+
+    def __init__(self, context: AppContext, segment: Segment | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.segment = segment
+        self.last: Any = None
+        self.runner = TaskRunner(f"{self.name.lower()}-monitor", self)
+        self.runner.succeeded.connect(self._on_status)
+        self.runner.done.connect(self._on_done)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_INTERVAL_MS)
+        self.timer.timeout.connect(self.poll_now)
+        self._again = False
+        self._stopped = False
+        context.settings_changed.connect(self.poll_now)
+        if segment is not None:
+            segment.set_state(f"{self.name}: checking…", f"Checking {self.url()}…")
+
+    # ---- for subclasses -------------------------------------------------------------------------
+    def url(self) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def poll(url: str) -> Any:
+        """Worker side: ask the server; never raise for an unreachable server."""
+        raise NotImplementedError
+
+    @staticmethod
+    def describe(status: Any) -> tuple[str, str, str]:
+        """(segment text, tooltip, level) for one poll."""
+        raise NotImplementedError
+
+    # ---- polling ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopped = False
+        self.timer.start()
+        self.poll_now()
+
+    def set_interval(self, ms: int) -> None:
+        self.timer.setInterval(ms)
+
+    @Slot()
+    def poll_now(self) -> None:
+        if self._stopped:
+            return
+        if self.runner.is_running():
+            self._again = True  # e.g. the URL changed mid-poll: poll once more afterwards
+            return
+        url, poll = self.url(), self.poll
+        self.runner.start(lambda _report, _token: poll(url))
+
+    @Slot(object)
+    def _on_status(self, status: Any) -> None:
+        before, self.last = self.last, status
+        if self.segment is not None:
+            self.segment.set_state(*self.describe(status))
+        self.status_changed.emit(status)
+        if before is not None and (before.reachable != status.reachable or before.url != status.url):
+            self.reachability_changed.emit(status.reachable)
+
+    @Slot()
+    def _on_done(self) -> None:
+        if self._again:
+            self._again = False
+            self.poll_now()
+
+    def shutdown(self) -> None:
+        self._stopped = True
+        self.timer.stop()
+        self.runner.shutdown()
