@@ -1,21 +1,21 @@
 """Keeps the status bar's GPU segment current: total / used / by whom, from the best source.
 
-Polling (NVML, ComfyUI /system_stats, Ollama /api/ps) runs on one daemon thread, never in the GUI
-thread; results cross back through a queued signal. A plain thread rather than a TaskRunner on
-purpose: this monitor lives as long as the window, and a daemon thread can never abort the process
-("QThread destroyed while running") when a window is dropped without being closed (tests, self-test).
+Polling (NVML, ComfyUI /system_stats, Ollama /api/ps) runs on a TaskRunner like the server
+monitors, never in the GUI thread. (A plain thread emitting into this object raced its deletion
+when a window was dropped and crashed the process; the runner's jobs outlive their owner safely.)
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Signal
 
 from vidgen_desktop.core.gpu import GpuSnapshot, snapshot_for
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.server_monitor import ServerMonitor
 from vidgen_desktop.ui.status_bar import Segment
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,9 @@ def segment_state(snap: GpuSnapshot) -> tuple[str, str, str]:
     return snap.text(), snap.tooltip(), level
 
 
-class GpuMonitor(QObject):
+class GpuMonitor(ServerMonitor):
+    name = "GPU"
     snapshot_changed = Signal(object)  # GpuSnapshot, in the GUI thread
-    _delivered = Signal(object)  # emitted by the poll thread
 
     def __init__(
         self,
@@ -46,79 +46,29 @@ class GpuMonitor(QObject):
         probe: Probe | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.segment = segment
-        self.interval_s = interval_s
-        self.last: GpuSnapshot | None = None
         self._probe: Probe = probe or (lambda o, c: snapshot_for(o, c, HTTP_TIMEOUT_S))
-        self._urls = self._read_urls()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._delivered.connect(self._apply)
-        context.settings_changed.connect(self._on_settings_changed)
+        super().__init__(context, segment, parent)
+        self.interval_s = interval_s
+        self.set_interval(max(10, int(interval_s * 1000)))
+        self.status_changed.connect(self.snapshot_changed)
         if segment is not None:
             segment.set_state("GPU: checking…", "Reading GPU memory (NVML, ComfyUI, Ollama)…")
 
-    def _read_urls(self) -> tuple[str, str]:
+    def url(self) -> Any:
         s = self.context.settings
         return s.effective_ollama_url(), s.comfyui_url
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="vidgen-gpu-monitor", daemon=True)
-        self._thread.start()
+    def poll(self, urls: tuple[str, str]) -> GpuSnapshot:  # type: ignore[override]
+        try:
+            return self._probe(*urls)
+        except Exception:  # a bug in a probe must not end the monitor
+            log.exception("GPU probe failed")
+            return GpuSnapshot("none", notes=("Reading GPU memory failed; see the log.",))
+
+    describe = staticmethod(segment_state)
 
     def is_running(self) -> bool:
-        return self._thread is not None
-
-    @Slot()
-    def poll_now(self) -> None:
-        """Read again at once (after a hand-off step, a job's end, a settings change)."""
-        self._wake.set()
-
-    def shutdown(self, timeout_s: float = 1.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout_s)
-
-    # ---- poll thread ------------------------------------------------------------------------------
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            ollama_url, comfy_url = self._urls  # one tuple read: atomic
-            try:
-                snap = self._probe(ollama_url, comfy_url)
-            except Exception:  # a bug in a probe must not end the monitor
-                log.exception("GPU probe failed")
-                snap = GpuSnapshot("none", notes=("Reading GPU memory failed; see the log.",))
-            if self._stop.is_set():
-                return
-            try:
-                self._delivered.emit(snap)
-            except RuntimeError:  # the monitor's Qt object is gone (window dropped)
-                return
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
-
-    # ---- GUI thread -------------------------------------------------------------------------------
-
-    @Slot(object)
-    def _apply(self, snap: GpuSnapshot) -> None:
-        self.last = snap
-        if self.segment is not None:
-            self.segment.set_state(*segment_state(snap))
-        self.snapshot_changed.emit(snap)
-
-    @Slot()
-    def _on_settings_changed(self) -> None:
-        self._urls = self._read_urls()
-        self.poll_now()
+        return self.timer.isActive() or self.runner.is_running()
 
 
 class _CloseWatcher(QObject):

@@ -82,8 +82,11 @@ class ServerMonitor(QObject):
         if self.segment is not None:
             self.segment.set_state(*self.describe(status))
         self.status_changed.emit(status)
-        if before is not None and (before.reachable != status.reachable or before.url != status.url):
-            self.reachability_changed.emit(status.reachable)
+        reachable = getattr(status, "reachable", None)
+        if reachable is not None and before is not None and (
+            before.reachable != reachable or before.url != status.url
+        ):
+            self.reachability_changed.emit(reachable)
 
     @Slot()
     def _on_done(self) -> None:

@@ -132,6 +132,14 @@ class ImageView(QWidget):
         painter.end()
 
 
+class _Emitter(QObject):
+    """Parentless sender owned by the loader's Python side: a decode that finishes after the panel
+    is deleted emits here, and Qt has already cut the connection to the dead receiver."""
+
+    loaded = Signal(object, object)
+    failed = Signal(object, str)
+
+
 class ImageLoader(QObject):
     """Decodes take images on one long-lived worker thread (no thread start per image: that cost
     5-7 ms of GUI time right when a job finishes). Results arrive as queued signals."""
@@ -145,6 +153,9 @@ class ImageLoader(QObject):
         self._lock = threading.Lock()
         self._pending = 0
         self._closed = False
+        self._emitter = _Emitter()
+        self._emitter.loaded.connect(self.loaded)
+        self._emitter.failed.connect(self.failed)
 
     def load(self, path: Path) -> None:
         if self._closed:
@@ -161,12 +172,12 @@ class ImageLoader(QObject):
         try:
             image = read_image(path)
         except InvalidInput as exc:
-            result = (self.failed, path, exc.message)
+            result = (self._emitter.failed, path, exc.message)
         except Exception as exc:  # a decoder crash must not kill the loader thread
             log.exception("decoding %s failed", path)
-            result = (self.failed, path, str(exc))
+            result = (self._emitter.failed, path, str(exc))
         else:
-            result = (self.loaded, path, image)
+            result = (self._emitter.loaded, path, image)
         with self._lock:
             self._pending -= 1
         if not self._closed:
