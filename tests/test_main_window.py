@@ -43,7 +43,7 @@ def test_closing_the_window_stops_every_status_monitor(qtbot):
     qtbot.addWidget(window)
     window.show()
     monitors = [window.ollama_monitor, window.comfy_monitor]
-    assert all(m.timer.isActive() for m in monitors)
+    qtbot.waitUntil(lambda: all(m.timer.isActive() for m in monitors), timeout=2000)
     window.close()
     assert not any(m.timer.isActive() for m in monitors)
     assert not any(m.runner.is_running() for m in monitors)

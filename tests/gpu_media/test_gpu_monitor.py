@@ -78,6 +78,6 @@ def test_closing_the_window_stops_polling(qtbot):
     window = _window(qtbot)
     window.show()
     monitor = window.gpu_monitor
-    assert monitor.is_running()
+    qtbot.waitUntil(monitor.is_running, timeout=2000)  # polling starts once the event loop runs
     window.close()
     qtbot.waitUntil(lambda: not monitor.is_running(), timeout=3000)

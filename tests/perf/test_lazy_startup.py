@@ -50,8 +50,7 @@ def test_window_start_builds_no_media_player_until_its_stage_is_shown(tmp_path):
         w.show_stage(w.panels.index(voice))
         app.processEvents()
         print("voice", "PySide6.QtMultimedia" in sys.modules, voice.output.created, video.output.created)
-        for p in w.panels:
-            p.shutdown()
+        w.close()  # stops the panels' jobs and the status monitors
         w.context.close()
     """, tmp_path)
     assert words == ["start", "False", "False", "False", "voice", "True", "True", "False"]

@@ -89,5 +89,7 @@ def install_comfy_monitor(window) -> ComfyMonitor:  # noqa: ANN001 - MainWindow 
         attach = getattr(panel, "attach_comfy_monitor", None)
         if attach is not None:
             attach(monitor)
-    monitor.start()
+    # Polling starts once the event loop runs: its worker threads' imports would otherwise
+    # compete for the GIL with building and showing the first window.
+    QTimer.singleShot(0, monitor.start)
     return monitor

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from vidgen_desktop.core.gpu import GpuSnapshot, snapshot_for
 from vidgen_desktop.ui.context import AppContext
@@ -102,5 +102,7 @@ def install_gpu_monitor(window, probe: Probe | None = None) -> GpuMonitor:  # no
     context = window.context
     if hasattr(context, "job_finished"):
         context.job_finished.connect(lambda _m: monitor.poll_now())  # memory changes after a job
-    monitor.start()
+    # Polling starts once the event loop runs: its worker threads' imports would otherwise
+    # compete for the GIL with building and showing the first window.
+    QTimer.singleShot(0, monitor.start)
     return monitor

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import QTimer
+
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ollama_client.models import ServerStatus
 from vidgen_desktop.ui.server_monitor import ServerMonitor
@@ -59,5 +61,7 @@ def install_ollama_monitor(window) -> OllamaMonitor:  # noqa: ANN001 - MainWindo
         attach = getattr(panel, "attach_ollama_monitor", None)
         if attach is not None:
             attach(monitor)
-    monitor.start()
+    # Polling starts once the event loop runs: its worker threads' imports would otherwise
+    # compete for the GIL with building and showing the first window.
+    QTimer.singleShot(0, monitor.start)
     return monitor

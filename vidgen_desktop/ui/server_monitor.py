@@ -39,6 +39,7 @@ class ServerMonitor(QObject):
         self.timer.timeout.connect(self.poll_now)
         self._again = False
         self._stopped = False
+        self._shut_down = False
         context.settings_changed.connect(self.poll_now)
         if segment is not None:
             segment.set_state(f"{self.name}: checking…", f"Checking {self.url()}…")
@@ -59,6 +60,8 @@ class ServerMonitor(QObject):
 
     # ---- polling ------------------------------------------------------------------------------
     def start(self) -> None:
+        if self._shut_down:  # a deferred start that arrives after the window closed
+            return
         self._stopped = False
         self.timer.start()
         self.poll_now()
@@ -95,6 +98,7 @@ class ServerMonitor(QObject):
             self.poll_now()
 
     def shutdown(self) -> None:
+        self._shut_down = True
         self._stopped = True
         self.timer.stop()
         self.runner.shutdown()
