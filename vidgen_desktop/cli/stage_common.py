@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.errors import Cancelled, InvalidInput
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
@@ -116,23 +116,27 @@ class StderrProgress:
 def cancellable(name: str, work: Callable[[], T], token: CancelToken) -> T:
     """Run `work` in a thread so Ctrl+C cancels it (a ComfyUI job is interrupted, not abandoned)."""
     box: dict[str, Any] = {}
+    finished = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = work()
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=target, name=f"vidgen-{name}", daemon=True)
-    thread.start()
+    threading.Thread(target=target, name=f"vidgen-{name}", daemon=True).start()
     try:
-        while thread.is_alive():
-            thread.join(0.2)
+        # An Event, not Thread.join: a join interrupted by Ctrl+C can wrongly report the thread
+        # as finished afterwards (CPython gh-90882).
+        while not finished.wait(0.2):
+            pass
     except KeyboardInterrupt:
         print("cancelling…", file=sys.stderr)
         token.cancel()
-        thread.join(15)
-        raise
+        if not finished.wait(15):
+            raise Cancelled("Cancelled; ComfyUI did not confirm the interrupt in time.") from None
     if "error" in box:
         raise box["error"]
     return box["value"]
@@ -169,5 +173,6 @@ def read_scene(path: Path) -> Scene:
     except OSError as exc:
         raise InvalidInput(f"Cannot read the scene file {path}.", detail=str(exc)) from exc
     except ValidationError as exc:
-        raise InvalidInput(f"{path} is not a usable scene JSON.", detail=str(exc),
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise InvalidInput(f"{path} is not a usable scene JSON ({problems}).", detail=str(exc),
                            hint="Write it with `vidgen script --topic … --out scene.json`.") from exc
