@@ -13,7 +13,7 @@ from tests.fakes.media_files import tone_wav_bytes
 from vidgen_desktop.core.project import Take
 
 HEAVY = ("PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets", "requests", "websocket", "ollama", "httpx",
-         "pynvml")
+         "pynvml", "vidgen_desktop.comfy.client", "vidgen_desktop.pipeline.stage_job")
 
 
 def _run(code: str, home) -> list[str]:

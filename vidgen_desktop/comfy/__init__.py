@@ -24,31 +24,35 @@ JobLost (server restarted), UploadTooLarge, core ServerUnavailable / StorageErro
 `client.free()` posts /free (unload_models + free_memory) for the Ollama hand-off.
 """
 
-from vidgen_desktop.comfy.client import ComfyClient, new_prompt_id
-from vidgen_desktop.comfy.errors import (
-    ExecutionFailed,
-    JobInterrupted,
-    JobLost,
-    NodeProblem,
-    OutOfMemory,
-    UploadTooLarge,
-    WorkflowRejected,
-)
-from vidgen_desktop.comfy.job import JobOptions, JobResult, OutputFile, classify, run_job
+from __future__ import annotations
 
-__all__ = [
-    "ComfyClient",
-    "ExecutionFailed",
-    "JobInterrupted",
-    "JobLost",
-    "JobOptions",
-    "JobResult",
-    "NodeProblem",
-    "OutOfMemory",
-    "OutputFile",
-    "UploadTooLarge",
-    "WorkflowRejected",
-    "classify",
-    "new_prompt_id",
-    "run_job",
-]
+import importlib
+from typing import Any
+
+# Names load on first use (PEP 562): the GUI imports this package's types at start-up, but the
+# client, its pydantic models and websocket-client only when a worker talks to a server.
+_EXPORTS = {
+    "ComfyClient": "client",
+    "new_prompt_id": "client",
+    "ExecutionFailed": "errors",
+    "JobInterrupted": "errors",
+    "JobLost": "errors",
+    "NodeProblem": "errors",
+    "OutOfMemory": "errors",
+    "UploadTooLarge": "errors",
+    "WorkflowRejected": "errors",
+    "JobOptions": "job",
+    "JobResult": "job",
+    "OutputFile": "job",
+    "classify": "job",
+    "run_job": "job",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

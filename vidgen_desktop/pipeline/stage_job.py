@@ -10,65 +10,26 @@ Order matters for a 12 GB card and for the user's time:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vidgen_desktop.comfy import ComfyClient, JobOptions, JobResult, run_job
+from vidgen_desktop.comfy import ComfyClient, JobOptions, run_job
 from vidgen_desktop.core import handoff
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import InvalidOutput, VidGenError
+from vidgen_desktop.core.errors import InvalidOutput
 from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.pipeline.step_rates import StepRates
+from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.workflow import Problem, Workflow, bind, preflight
 
 log = logging.getLogger(__name__)
 
 #: which output kind each stage keeps as its take
 STAGE_KIND = {"image": "image", "voice": "audio", "video": "video"}
-
-
-class PreflightFailed(VidGenError):
-    """The server lacks something the workflow needs; nothing was queued."""
-
-    exit_code = 8
-
-    def __init__(self, workflow: Workflow, problems: list[Problem]) -> None:
-        lines = [p.user_text() for p in problems]
-        super().__init__(
-            f"ComfyUI cannot run “{workflow.name}” yet: " + lines[0]
-            + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""),
-            detail="\n".join(lines),
-            hint="Install what is missing, restart ComfyUI, then try again.",
-        )
-        self.problems = problems
-        self.workflow = workflow
-
-
-@dataclass
-class StageRequest:
-    stage: str  # "image" | "voice" | "video"
-    workflow: Workflow
-    #: bind parameters (see workflow.STAGE_PARAMS); upload names are filled in by run_stage
-    params: dict[str, Any]
-    #: bind parameter → local file to upload first (image, audio, reference_audio)
-    uploads: dict[str, Path] = field(default_factory=dict)
-    #: what the user chose, stored with the take (shown in its tooltip, restored on "reuse")
-    take_settings: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class StageOutcome:
-    take: Take
-    job: JobResult
-    seed: int | None
-    handoff: handoff.HandoffResult | None
-    #: measured seconds per sampler step of this run, if the workflow has steps
-    step_rate: float | None = None
-    ignored_params: list[str] = field(default_factory=list)
 
 
 def check_workflow(client: ComfyClient, workflow: Workflow) -> list[Problem]:

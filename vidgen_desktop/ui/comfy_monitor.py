@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer
 
-from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ui.context import AppContext
@@ -38,6 +37,8 @@ class ComfyStatus:
 
 def poll(url: str, timeout_s: float = POLL_TIMEOUT_S) -> ComfyStatus:
     """Worker side: /system_stats (version, VRAM) and GET /prompt (queue length)."""
+    from vidgen_desktop.comfy.client import ComfyClient  # worker side, off the start-up path
+
     client = ComfyClient(url, timeout=timeout_s)
     try:
         stats = client.system_stats()

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.atomic import BackgroundWriter
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import UserPaths
-from vidgen_desktop.pipeline import StepRates
+from vidgen_desktop.pipeline.step_rates import StepRates
+
+if TYPE_CHECKING:
+    from vidgen_desktop.comfy.client import ComfyClient
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class AppContext(QObject):
     # -- servers ----------------------------------------------------------------------------
     def comfy_client(self) -> ComfyClient:
         """The shared ComfyUI client (one WebSocket per server). Creating it does no I/O."""
+        from vidgen_desktop.comfy.client import ComfyClient  # off the start-up path
+
         url = self.settings.comfyui_url
         if self._comfy is None or self._comfy.base_url != url.rstrip("/"):
             old, self._comfy = self._comfy, ComfyClient(url)

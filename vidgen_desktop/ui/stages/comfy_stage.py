@@ -12,7 +12,7 @@ import logging
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -30,12 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.comfy import ComfyClient, WorkflowRejected
 from vidgen_desktop.core.errors import InvalidInput, StorageError, VidGenError
 from vidgen_desktop.core.media_info import duration_seconds, media_kind
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take
-from vidgen_desktop.pipeline import PreflightFailed, StageOutcome, StageRequest, run_stage
+from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
@@ -43,6 +42,9 @@ from vidgen_desktop.ui.widgets.takes_strip import TakesStrip
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Availability, Stage, Workflow, availability, load_workflow
 from vidgen_desktop.workflow import shipped_workflows as load_shipped
+
+if TYPE_CHECKING:
+    from vidgen_desktop.comfy.client import ComfyClient
 
 log = logging.getLogger(__name__)
 
@@ -529,6 +531,8 @@ class ComfyStagePanel(StagePanel):
                     p = replace(p, extra=dict(p.extra, prepared=prepare(p.preview)))
                 report(p)
 
+            from vidgen_desktop.pipeline.stage_job import run_stage  # loads the ComfyUI client
+
             outcome = run_stage(client, project, request, relay, token, settings=settings,
                                 step_rates=context.step_rates, add_to_project=False)
             return post(outcome, project)
@@ -638,6 +642,8 @@ class ComfyStagePanel(StagePanel):
             self.problems_label.setText("Before this can run:\n" + error.detail)
             self.problems_label.show()
             return
+        from vidgen_desktop.comfy.errors import WorkflowRejected
+
         if isinstance(error, WorkflowRejected) and error.problems:
             # per input, next to the workflow they belong to (the banner has the summary)
             self.problems_label.setText("ComfyUI refused these inputs:\n"

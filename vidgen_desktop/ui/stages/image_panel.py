@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.scene import Scene
-from vidgen_desktop.pipeline import StageOutcome, StageRequest
 from vidgen_desktop.pipeline.image_sizes import presets
+from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.image_inputs import FIXED, RANDOM, PromptBox, SettingsBox

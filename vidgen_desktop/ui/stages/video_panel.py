@@ -31,7 +31,7 @@ from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.mp4_tracks import has_audio_track
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take
-from vidgen_desktop.pipeline import StageOutcome, StageRequest
+from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only

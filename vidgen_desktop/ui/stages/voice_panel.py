@@ -31,7 +31,7 @@ from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.speech_timing import TimingCheck, check_length
-from vidgen_desktop.pipeline import StageRequest
+from vidgen_desktop.pipeline.types import StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
