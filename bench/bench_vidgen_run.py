@@ -28,12 +28,29 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.fake_ollama import Reply  # noqa: E402
 from tests.voice_video.conftest import SCENE, StockedComfy, WatchingOllama  # noqa: E402
 
+_MP4: Path | None = None
+
+
+def talking_mp4() -> Path:
+    """The MP4 the fake's SaveVideo returns, made once per bench run by Qt's encoder."""
+    global _MP4
+    if _MP4 is None:
+        from PySide6.QtWidgets import QApplication
+
+        from tests.fakes.media_files import make_test_mp4
+
+        _app = QApplication.instance() or QApplication([])  # noqa: F841 - multimedia needs it
+        _MP4 = make_test_mp4(Path(tempfile.mkdtemp(prefix="vidgen-bench-mp4-")) / "talking.mp4",
+                             seconds=2.0, with_audio=True, small=True)
+    return _MP4
+
 
 def one_run(args: argparse.Namespace, show: bool) -> dict[str, float]:
     ollama = WatchingOllama()
     ollama.state.default_reply = Reply(content=json.dumps(SCENE))
     ollama.state.tokens_per_s = args.tokens_per_s
     comfy = StockedComfy("0.25", ollama=ollama)
+    comfy.video_file = talking_mp4()
     ollama.comfy = comfy
     comfy.steps, comfy.step_delay = args.steps, args.step_delay
     home = tempfile.mkdtemp(prefix="vidgen-bench-")

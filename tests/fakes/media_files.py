@@ -1,6 +1,6 @@
 """Real media files for tests and fixtures: tone WAVs (stdlib `wave`) and MP4s made by Qt's own
 FFmpeg-backed encoder (QMediaRecorder fed by QVideoFrameInput, optionally QAudioBufferInput), so a
-QMediaPlayer can open them. One maker serves the media-widget tests and the committed fixtures.
+QMediaPlayer can open them. One maker serves the media-widget tests and the Video stage tests (made per session, not committed).
 """
 
 from __future__ import annotations

@@ -16,13 +16,9 @@ import pytest
 
 from tests.fakes.fake_comfy import FakeComfy, FakeOutput
 from tests.fakes.fake_ollama import FakeOllama, Reply
-from tests.fakes.media_files import dead_loopback_url, tone_wav_bytes
+from tests.fakes.media_files import dead_loopback_url, make_test_mp4, tone_wav_bytes
 from tests.fakes.stocked import stocked_object_info
 from tests.fakes.watching_ollama import WatchingOllama
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-MP4_WITH_SOUND = FIXTURES / "talking_with_sound.mp4"
-MP4_MUTE = FIXTURES / "talking_mute.mp4"
 
 SCENE = {
     "audio": {"lyrics": "The lamp is lit. One more night, and the sea is calm.",
@@ -46,7 +42,7 @@ class StockedComfy(FakeComfy):
         self.ollama = ollama
         self.queued_while_ollama_held: list[list[str]] = []
         self.audio_seconds = 2.5
-        self.video_file = MP4_WITH_SOUND
+        self.video_file: Path | None = None  # set by the fixture: an MP4 made for this session
         super().__init__(*args, **kw)
         self.object_info = stocked_object_info("0.25")  # FakeComfy's knob (its __init__ resets it)
 
@@ -62,6 +58,7 @@ class StockedComfy(FakeComfy):
         if ctype.startswith("SaveAudio"):
             spec = FakeOutput(f"voice_{n:05d}_.wav", key="audio", data=wav_bytes(self.audio_seconds))
         elif ctype == "SaveVideo":
+            assert self.video_file is not None, "set video_file to an MP4 (see the fixtures)"
             spec = FakeOutput(f"talking_{n:05d}_.mp4", key="images", data=self.video_file.read_bytes(),
                               animated=True)
         else:
@@ -74,6 +71,24 @@ class StockedComfy(FakeComfy):
         return ui
 
 
+@pytest.fixture(scope="session")
+def mp4_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mp4")
+
+
+@pytest.fixture(scope="session")
+def mp4_with_sound(qapp, mp4_dir) -> Path:
+    """2 s, 160x96 at 16 fps with a 220 Hz AAC tone: what the S2V workflow's SaveVideo writes.
+    Made by Qt's own encoder per test session (generated media is not kept in the repository)."""
+    return make_test_mp4(mp4_dir / "talking_with_sound.mp4", seconds=2.0, with_audio=True, small=True)
+
+
+@pytest.fixture(scope="session")
+def mp4_mute(qapp, mp4_dir) -> Path:
+    """The same picture with no audio track: a workflow that forgot the speech."""
+    return make_test_mp4(mp4_dir / "talking_mute.mp4", seconds=2.0, with_audio=False, small=True)
+
+
 @pytest.fixture
 def fake_ollama():
     fake = WatchingOllama()
@@ -84,8 +99,9 @@ def fake_ollama():
 
 
 @pytest.fixture
-def fake_comfy(fake_ollama):
+def fake_comfy(fake_ollama, mp4_with_sound):
     fake = StockedComfy("0.25", ollama=fake_ollama)
+    fake.video_file = mp4_with_sound
     fake.steps = 3
     fake_ollama.comfy = fake
     yield fake

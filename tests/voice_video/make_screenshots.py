@@ -27,6 +27,7 @@ from PySide6.QtCore import QEventLoop, QPoint, QRect, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter, QRadialGradient  # noqa: E402
 
 from tests.fakes.fake_ollama import Reply  # noqa: E402
+from tests.fakes.media_files import make_test_mp4  # noqa: E402
 from tests.voice_video.conftest import SCENE, StockedComfy, WatchingOllama, add_take, write_settings  # noqa: E402
 from vidgen_desktop.app import build_window, create_app  # noqa: E402
 from vidgen_desktop.core.scene import Scene  # noqa: E402
@@ -84,6 +85,7 @@ def main() -> int:
     ollama = WatchingOllama()
     ollama.state.default_reply = Reply(content=json.dumps(SCENE))
     comfy = StockedComfy("0.25", ollama=ollama)
+    comfy.video_file = make_test_mp4(HOME / "talking.mp4", seconds=2.0, with_audio=True, small=True)
     comfy.audio_seconds, comfy.step_delay = 4.6, 0.02
     write_settings(HOME, ollama_url=ollama.url, comfyui_url=comfy.url)
     win = build_window()

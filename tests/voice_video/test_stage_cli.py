@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.fakes.fake_comfy_data import PNG_1PX
-from tests.voice_video.conftest import MP4_MUTE, SCENE, queued, wav_bytes
+from tests.voice_video.conftest import SCENE, queued, wav_bytes
 from vidgen_desktop.cli.main import main
 from vidgen_desktop.core.project import Project
 
@@ -88,8 +88,8 @@ def test_video_options_and_cost(capsys, tmp_path, fake_comfy, fake_ollama):
     assert "Estimated time: about" in err
 
 
-def test_video_mute_output_is_kept_with_a_warning(capsys, tmp_path, fake_comfy):
-    fake_comfy.video_file = MP4_MUTE
+def test_video_mute_output_is_kept_with_a_warning(capsys, tmp_path, fake_comfy, mp4_mute):
+    fake_comfy.video_file = mp4_mute
     project = project_with_takes(tmp_path, 2.0)
     rc, _out, err = run_cli(capsys, "video", "--project", str(project.root), "--comfyui", fake_comfy.url,
                             "--no-handoff")

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.fakes.fake_comfy_data import PNG_1PX
 from tests.voice_video.conftest import (
-    MP4_MUTE,
     add_take,
     panel_of,
     queued,
@@ -139,8 +138,8 @@ def test_cancel_mid_chunk_asks_first_and_keeps_nothing(qtbot, window, scene, fak
     assert panel.generate_button.text() == "Generate" and panel.generate_button.isEnabled()
 
 
-def test_a_mute_workflow_output_is_called_out(qtbot, window, scene, fake_comfy):
-    fake_comfy.video_file = MP4_MUTE
+def test_a_mute_workflow_output_is_called_out(qtbot, window, scene, fake_comfy, mp4_mute):
+    fake_comfy.video_file = mp4_mute
     upstream(window, scene, voice_seconds=2.0)
     panel = video_panel(qtbot, window)
     with qtbot.waitSignal(panel.runner.done, timeout=20000):
