@@ -26,8 +26,7 @@ JobLost (server restarted), UploadTooLarge, core ServerUnavailable / StorageErro
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidgen_desktop.core.lazy_exports import lazy_exports
 
 # Names load on first use (PEP 562): the GUI imports this package's types at start-up, but the
 # client, its pydantic models and websocket-client only when a worker talks to a server.
@@ -51,8 +50,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

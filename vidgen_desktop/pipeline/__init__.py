@@ -7,8 +7,7 @@ the light `types` at start-up, the ComfyUI client only when a job runs.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidgen_desktop.core.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "PreflightFailed": "types",
@@ -22,8 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

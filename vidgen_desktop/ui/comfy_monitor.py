@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.server_monitor import ServerMonitor
+from vidgen_desktop.ui.server_monitor import ServerMonitor, install_monitor
 from vidgen_desktop.ui.status_bar import Segment
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,5 @@ class ComfyMonitor(ServerMonitor):
 
 def install_comfy_monitor(window) -> ComfyMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)
     """Create the monitor for a window, hand it to panels that want it, start polling."""
-    monitor = ComfyMonitor(window.context, window.status.comfy, window)
-    window.comfy_monitor = monitor
-    for panel in window.panels:
-        attach = getattr(panel, "attach_comfy_monitor", None)
-        if attach is not None:
-            attach(monitor)
-    # Polling starts once the event loop runs: its worker threads' imports would otherwise
-    # compete for the GIL with building and showing the first window.
-    QTimer.singleShot(0, monitor.start)
-    return monitor
+    return install_monitor(window, ComfyMonitor(window.context, window.status.comfy, window),
+                           "comfy_monitor", "attach_comfy_monitor")

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QTimer
-
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ollama_client.models import ServerStatus
-from vidgen_desktop.ui.server_monitor import ServerMonitor
+from vidgen_desktop.ui.server_monitor import ServerMonitor, install_monitor
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +53,5 @@ class OllamaMonitor(ServerMonitor):
 
 def install_ollama_monitor(window) -> OllamaMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)
     """Create the monitor for a window, hand it to panels that want it, start polling."""
-    monitor = OllamaMonitor(window.context, window.status.ollama, window)
-    window.ollama_monitor = monitor
-    for panel in window.panels:
-        attach = getattr(panel, "attach_ollama_monitor", None)
-        if attach is not None:
-            attach(monitor)
-    # Polling starts once the event loop runs: its worker threads' imports would otherwise
-    # compete for the GIL with building and showing the first window.
-    QTimer.singleShot(0, monitor.start)
-    return monitor
+    return install_monitor(window, OllamaMonitor(window.context, window.status.ollama, window),
+                           "ollama_monitor", "attach_ollama_monitor")

@@ -102,3 +102,16 @@ class ServerMonitor(QObject):
         self._stopped = True
         self.timer.stop()
         self.runner.shutdown()
+
+
+def install_monitor(window, monitor: ServerMonitor, attr: str, attach: str) -> ServerMonitor:  # noqa: ANN001
+    """Give the window its monitor, hand it to panels that want it (`panel.<attach>(monitor)`),
+    and start polling once the event loop runs: the poll's worker imports would otherwise
+    compete for the GIL with building and showing the first window."""
+    setattr(window, attr, monitor)
+    for panel in window.panels:
+        hook = getattr(panel, attach, None)
+        if hook is not None:
+            hook(monitor)
+    QTimer.singleShot(0, monitor.start)
+    return monitor
