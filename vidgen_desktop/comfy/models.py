@@ -93,6 +93,11 @@ class Device(_Loose):
     torch_vram_total: int = 0
     torch_vram_free: int = 0
 
+    @property
+    def is_gpu(self) -> bool:
+        """type "cpu" (or no VRAM) means ComfyUI runs without a GPU."""
+        return self.type.lower() != "cpu" and self.vram_total > 0
+
 
 class SystemInfo(_Loose):
     os: str = ""
@@ -110,6 +115,10 @@ class SystemStats(_Loose):
     @property
     def primary(self) -> Device | None:
         return self.devices[0] if self.devices else None
+
+    def primary_gpu(self) -> Device | None:
+        """ComfyUI lists the primary device first; a CPU-only server has no GPU to report."""
+        return next((dev for dev in self.devices if dev.is_gpu), None)
 
 
 class QueueState(_Loose):

@@ -15,48 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vidgen_desktop.core.errors import ServerError, ServerUnavailable
+
+if TYPE_CHECKING:  # the model loads with the first fetch, not with the GUI
+    from vidgen_desktop.comfy.models import SystemStats as ComfySystemStats
 
 log = logging.getLogger(__name__)
 
 GB = 1024**3
 
 
-# ---- wire shapes -------------------------------------------------------------------------------
-
-
-class ComfyDevice(BaseModel):
-    """One entry of /system_stats `devices` (bytes). type "cpu" means no GPU at all."""
-
-    model_config = ConfigDict(extra="ignore")
-    name: str = ""
-    type: str = ""
-    index: int | None = None
-    vram_total: int = 0
-    vram_free: int = 0
-    torch_vram_total: int = 0
-    torch_vram_free: int = 0
-
-    @property
-    def is_gpu(self) -> bool:
-        return self.type.lower() != "cpu" and self.vram_total > 0
-
-
-class ComfySystemStats(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    system: dict[str, Any] = Field(default_factory=dict)
-    devices: list[ComfyDevice] = Field(default_factory=list)
-
-    def primary_gpu(self) -> ComfyDevice | None:
-        """ComfyUI lists the primary device first; a CPU-only server has no GPU to report."""
-        for dev in self.devices:
-            if dev.is_gpu:
-                return dev
-        return None
+# ---- wire shapes (ComfyUI's /system_stats is modelled once, in comfy.models) ---------------------
 
 
 class OllamaLoaded(BaseModel):
@@ -82,7 +55,9 @@ def fetch_comfy_stats(base_url: str, timeout_s: float = 3.0) -> ComfySystemStats
     if resp.status_code != 200:
         raise ServerError(f"ComfyUI /system_stats answered HTTP {resp.status_code}.", detail=resp.text[:500])
     try:
-        return ComfySystemStats.model_validate(resp.json())
+        from vidgen_desktop.comfy.models import SystemStats
+
+        return SystemStats.model_validate(resp.json())
     except (ValueError, ValidationError) as exc:
         raise ServerError("ComfyUI /system_stats sent an unexpected reply.", detail=str(exc)) from exc
 

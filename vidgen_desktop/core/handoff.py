@@ -13,16 +13,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable, VidGenError
-from vidgen_desktop.core.gpu import (
-    ComfySystemStats,
-    OllamaLoaded,
-    fetch_comfy_stats,
-    fetch_ollama_ps,
-)
+from vidgen_desktop.core.gpu import OllamaLoaded, fetch_comfy_stats, fetch_ollama_ps
 from vidgen_desktop.core.progress import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from vidgen_desktop.comfy.models import SystemStats as ComfySystemStats
 
 log = logging.getLogger(__name__)
 
