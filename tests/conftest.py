@@ -1,12 +1,41 @@
-"""Test isolation: every per-user path goes to a temp folder; Qt runs offscreen."""
+"""Test isolation: every per-user path goes to a temp folder; Qt runs offscreen; nothing outside
+the checkout is read.
+
+The repository must stand alone (a clone with nothing beside it passes): an audit hook refuses
+any file opened in the checkout's parent folder but outside the checkout itself, so a test that
+reaches for `../shared` fails here, not only on a fresh machine.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+
+_REPO = str(Path(__file__).resolve().parent.parent)
+_BESIDE = os.path.dirname(_REPO) + os.sep
+
+
+class OutsideCheckout(RuntimeError):
+    """A test opened a file beside the checkout (test data must live inside the repository)."""
+
+
+def _refuse_outside_reads(event: str, args: tuple) -> None:
+    if event != "open" or not args or not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    path = os.fsdecode(args[0])
+    if not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)
+    path = os.path.normpath(path)
+    if path.startswith(_BESIDE) and not (path == _REPO or path.startswith(_REPO + os.sep)):
+        raise OutsideCheckout(f"a test opened {path}, outside the checkout {_REPO}")
+
+
+sys.addaudithook(_refuse_outside_reads)
 
 
 @pytest.fixture(autouse=True)

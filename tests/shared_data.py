@@ -1,10 +1,12 @@
-"""Where the recorded server transcripts live: ../shared beside the checkout (also in CI)."""
+"""Where the recorded server transcripts live: tests/data/transcripts, inside the checkout.
+
+A clone with nothing beside it must pass its tests, so the recordings the fakes replay are test
+data of this repository (see tests/data/README.md for where each was recorded).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("VIDGEN_SHARED", REPO_ROOT.parent / "shared"))
-TRANSCRIPTS = SHARED / "transcripts"
+TRANSCRIPTS = REPO_ROOT / "tests" / "data" / "transcripts"

@@ -1,6 +1,6 @@
 """A fake ComfyUI (0.25.0 or 0.3.64) on 127.0.0.1: HTTP + WebSocket on one ephemeral port.
 
-It replays the recorded shapes of shared/transcripts: the event order of a real sampler run
+It replays the recorded shapes of tests/data/transcripts: the event order of a real sampler run
 (status, execution_start, execution_cached, progress_state, executing, binary previews, progress,
 executed, execution_success, status, executing null), the real 400 bodies, execution_error,
 interrupt, /api/jobs (0.25 only), prompt_id validation (0.25 only). Knobs make it fail on purpose:

@@ -1,24 +1,23 @@
 """Recorded ComfyUI material for the fake server: transcripts on disk, a real preview JPEG, a PNG.
 
-Transcripts live in ../shared/transcripts beside the checkout (CI) or where VIDGEN_SHARED points.
+Transcripts are test data of this repository (tests/data/transcripts).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import struct
 import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tests.shared_data import TRANSCRIPTS
+
 
 def transcripts_dir() -> Path:
-    env = os.environ.get("VIDGEN_SHARED")
-    base = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
-    return base / "transcripts"
+    return TRANSCRIPTS
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""A fake Ollama on 127.0.0.1 that speaks the real wire format (shapes from shared/transcripts).
+"""A fake Ollama on 127.0.0.1 that speaks the real wire format (shapes from tests/data/transcripts).
 
 - /api/chat streams NDJSON over chunked HTTP/1.1 (or one JSON body when stream=false), one line
   per token, at a controllable rate, then the final chunk with done_reason and the counters.

@@ -1,8 +1,8 @@
 """Loopback fakes of the GPU-relevant routes of Ollama and ComfyUI, speaking their real JSON shapes.
 
 Both fakes share one request log so a test can assert the ORDER of the hand-off across servers.
-Shapes follow ../shared/transcripts (comfyui_endpoints.json /system_stats, comfyui_misc.json /free)
-and ../shared/reference/ollama-api.md (/api/ps, unload reply).
+Shapes follow tests/data/transcripts (comfyui_endpoints.json /system_stats, comfyui_misc.json /free)
+and the Ollama API (/api/ps, unload reply).
 """
 
 from __future__ import annotations

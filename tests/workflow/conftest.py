@@ -7,7 +7,6 @@ need "the server has this model" add file names to a copy with `stock_models`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from typing import Any
 import pytest
 
 from tests.fakes.stocked import stock as stock_models  # noqa: F401 - re-exported for tests
+from tests.shared_data import REPO_ROOT, TRANSCRIPTS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("VIDGEN_SHARED", REPO_ROOT.parent / "shared"))
-V025 = SHARED / "transcripts" / "v0.25"
-V0364 = SHARED / "transcripts" / "v0.3.64"
+V025 = TRANSCRIPTS / "v0.25"
+V0364 = TRANSCRIPTS / "v0.3.64"
 WORKFLOWS = REPO_ROOT / "workflows"
 
 
