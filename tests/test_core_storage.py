@@ -113,3 +113,41 @@ def test_damaged_or_newer_project_file_is_refused_readably(tmp_path):
         Project.open(root)
     with pytest.raises(InvalidInput, match="not a VidGen project"):
         Project.open(tmp_path / "nowhere")
+
+
+def _write_under_umask(path, umask: int) -> int:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from vidgen_desktop.core.atomic import write_text_atomic;"
+            "write_text_atomic(Path(sys.argv[1]), 'x')")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True,
+                   preexec_fn=lambda: os.umask(umask))
+    return path.stat().st_mode & 0o777
+
+
+def test_atomic_writes_respect_the_umask(tmp_path):
+    """mkstemp makes 0600 files: takes and project.json must get what open() would give."""
+    assert _write_under_umask(tmp_path / "a.json", 0o022) == 0o644
+    assert _write_under_umask(tmp_path / "b.json", 0o027) == 0o640
+    assert _write_under_umask(tmp_path / "c.json", 0o077) == 0o600
+
+
+def test_atomic_rewrite_keeps_the_files_own_mode(tmp_path):
+    from vidgen_desktop.core.atomic import write_text_atomic
+
+    path = tmp_path / "project.json"
+    path.write_text("old")
+    path.chmod(0o660)
+    write_text_atomic(path, "new")
+    assert path.read_text() == "new" and path.stat().st_mode & 0o777 == 0o660
+
+
+def test_download_progress_under_a_megabyte_reads_in_kilobytes():
+    from vidgen_desktop.core.progress import format_transfer
+
+    assert format_transfer(40_000, 80_044) == "40 of 80 KB"
+    assert format_transfer(80_044, 80_044) == "80 of 80 KB"
+    assert format_transfer(3_500_000, 200_000_000) == "4 of 200 MB"
+    assert "0 of 0" not in format_transfer(100, 900)

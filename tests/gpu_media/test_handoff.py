@@ -34,7 +34,7 @@ def test_ollama_that_never_lets_go_is_reported_not_confirmed(make_ollama):
     _, url = make_ollama(models={"qwen3:4b": 3 * GB}, stuck=True)
     result = before_comfy(url, poll_s=0.02, timeout_s=0.3)
     assert result.performed and not result.confirmed
-    assert "still lists qwen3:4b" in result.message and "Continue anyway or wait" in result.message
+    assert "still lists qwen3:4b" in result.message and "Going on anyway" in result.message
 
 
 def test_nothing_loaded_means_no_unload(make_ollama, request_log):
@@ -44,10 +44,32 @@ def test_nothing_loaded_means_no_unload(make_ollama, request_log):
     assert request_log.paths() == ["GET /api/ps"]
 
 
-def test_ollama_not_running_is_not_an_error(dead_url):
-    result = before_comfy(dead_url, http_timeout_s=1)
-    assert result.confirmed and not result.performed
-    assert "not reachable" in result.message
+def test_ollama_unreachable_is_not_taken_as_holding_nothing(dead_url):
+    """On a 12 GB card 'could not ask' is how an out-of-memory error starts: never 'confirmed'."""
+    messages = []
+    result = before_comfy(dead_url, http_timeout_s=1, report=lambda p: messages.append(p.message))
+    assert not result.confirmed and not result.performed
+    assert f"Could not reach Ollama at {dead_url}" in result.message
+    assert "could not be unloaded" in result.message and "GPU memory may be short" in result.message
+    assert any("Could not reach Ollama" in m for m in messages)  # the user sees it as it happens
+
+
+def test_ollama_that_stops_answering_mid_unload_is_not_confirmed(make_ollama, serve):
+    fake, url = make_ollama(models={"qwen3:4b": 3 * GB}, stuck=True)
+    calls = {"n": 0}
+
+    def list_loaded():
+        from vidgen_desktop.core.errors import ServerUnavailable
+        from vidgen_desktop.core.gpu import fetch_ollama_ps
+
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise ServerUnavailable("gone")
+        return fetch_ollama_ps(url, 2.0)
+
+    result = before_comfy(url, poll_s=0.01, timeout_s=5, list_loaded=list_loaded)
+    assert result.performed and not result.confirmed
+    assert "stopped answering" in result.message and "could not be confirmed" in result.message
 
 
 def test_handoff_off_sends_no_requests(make_ollama, make_comfy, request_log):
@@ -100,9 +122,10 @@ def test_cpu_comfy_needs_no_wait(make_comfy, request_log):
     assert request_log.paths("comfy") == ["GET /system_stats", "POST /free"]
 
 
-def test_comfy_not_running_is_not_an_error(dead_url):
+def test_comfy_unreachable_is_not_taken_as_holding_nothing(dead_url):
     result = before_ollama(dead_url, http_timeout_s=1)
-    assert result.confirmed and not result.performed
+    assert not result.confirmed and not result.performed
+    assert "Could not reach ComfyUI" in result.message and "GPU memory may be short" in result.message
 
 
 def test_cancel_stops_the_wait(make_comfy):

@@ -32,9 +32,22 @@ def test_cli_happy_path_prints_scene_and_writes_out(fake_ollama, tmp_path, capsy
 
 def test_cli_picks_the_first_installed_model_when_none_is_set(fake_ollama, capsys):
     fake_ollama.script_reply(scene_text())
-    assert main(["script", "--topic", "x", "--ollama", fake_ollama.url, "-q"]) == 0
+    assert main(["script", "--topic", "x", "--ollama", fake_ollama.url, "--no-handoff", "-q"]) == 0
     assert fake_ollama.chat_requests()[-1]["model"] == "llama3.2:latest"
     assert capsys.readouterr().err == ""
+
+
+def test_cli_warns_when_comfyui_could_not_be_asked_to_free_memory(fake_ollama, capsys):
+    """No ComfyUI at the address: the hand-off is not confirmed, said once on stderr (even with -q),
+    and the scene is still written."""
+    from tests.fakes.media_files import dead_loopback_url
+
+    fake_ollama.script_reply(scene_text())
+    dead = dead_loopback_url()
+    assert main(["script", "--topic", "x", "--ollama", fake_ollama.url, "--comfyui", dead, "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1
+    assert f"warning: Could not reach ComfyUI at {dead}" in err and "GPU memory may be short" in err
 
 
 def test_cli_uses_ollama_host_env(fake_ollama, monkeypatch, capsys):

@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except VidGenError as exc:
-        print(f"error: {exc.user_text()}", file=sys.stderr)
+        print(f"error: {exc.user_text('cli')}", file=sys.stderr)
         if exc.detail and args.verbose:
             print(exc.detail, file=sys.stderr)
         return exc.exit_code

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vidgen_desktop.cli.stage_common import (
@@ -28,11 +29,13 @@ from vidgen_desktop.cli.stage_common import (
     add_common_options,
     cancellable,
     choose_workflow,
+    parse_size,
+    positive,
     run_comfy_stage,
     settings_from,
 )
-from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, cost_lines, video_request
-from vidgen_desktop.cli.voice_cmd import voice_request
+from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, cost_lines, video_inputs
+from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core import handoff
 from vidgen_desktop.core.cancel import CancelToken
@@ -46,7 +49,14 @@ from vidgen_desktop.ollama_client.scene_writer import generate_scene
 from vidgen_desktop.ollama_client.service import OllamaService
 from vidgen_desktop.paths import user_paths
 from vidgen_desktop.pipeline import StageOutcome, StageRequest
-from vidgen_desktop.workflow import Stage
+from vidgen_desktop.pipeline.image_sizes import ASPECTS
+from vidgen_desktop.pipeline.inputs import (
+    DEFAULT_ASPECT,
+    ImageInputs,
+    image_request,
+    video_request,
+)
+from vidgen_desktop.workflow import Stage, Workflow, named_workflow
 
 STAGES = ("script", "voice", "image", "video")
 
@@ -62,10 +72,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--topic", required=True, help="what the video is about")
     add_common_options(p)
     p.add_argument("--model", help="Ollama model (default: the app's choice, else the first installed)")
-    p.add_argument("--voice-workflow", help="voice workflow file or shipped name")
-    p.add_argument("--image-workflow", help="image workflow file or shipped name")
-    p.add_argument("--video-workflow", help="video workflow file or shipped name")
     p.add_argument("--seed", type=int, help="one seed for every stage (default: random)")
+    voice = p.add_argument_group("voice stage (defaults: what the window would use)")
+    voice.add_argument("--voice-workflow", help="voice workflow: a shipped name or a file")
+    voice.add_argument("--voice-seconds", type=float, metavar="S",
+                       help="length: a song is made this long, speech is checked against it "
+                            "(default: the song's length; for speech the text's spoken length)")
+    voice.add_argument("--voice-steps", type=int, metavar="N",
+                       help="sampler steps where the workflow has them (default: the workflow's)")
+    voice.add_argument("--voice-instruct", metavar="TEXT", help="voice instructions, e.g. 'calm, low'")
+    voice.add_argument("--voice-speaker", metavar="NAME", help="preset speaker (Qwen3-TTS: Ryan, …)")
+    voice.add_argument("--voice-reference-audio", type=Path, metavar="CLIP",
+                       help="voice clip to copy (cloning workflows)")
+    voice.add_argument("--voice-reference-text", metavar="TEXT", help="what the reference clip says")
+    image = p.add_argument_group("image stage")
+    image.add_argument("--image-workflow", help="image workflow: a shipped name or a file")
+    size = image.add_mutually_exclusive_group()
+    size.add_argument("--image-size", metavar="WxH", help="still size in px, multiples of 8")
+    size.add_argument("--aspect", choices=[a[0] for a in ASPECTS],
+                      help=f"size preset for the image model (default: {DEFAULT_ASPECT})")
+    image.add_argument("--image-steps", type=int, metavar="N", help="sampler steps (default: the workflow's)")
+    image.add_argument("--image-cfg", type=float, metavar="X", help="CFG scale (default: the workflow's)")
+    image.add_argument("--image-style", default="", metavar="TEXT",
+                       help="style / instructions appended to the image prompt")
+    video = p.add_argument_group("video stage")
+    video.add_argument("--video-workflow", help="video workflow: a shipped name or a file")
+    video.add_argument("--video-size", metavar="WxH",
+                       help="video resolution, multiples of 16 (default: the workflow's first size)")
+    video.add_argument("--video-steps", type=int, metavar="N",
+                       help="sampler steps per chunk (default: the workflow's, 4 with --lora)")
+    lora = video.add_mutually_exclusive_group()
+    lora.add_argument("--lora", dest="lora", action="store_true", default=None,
+                      help="use the fast 4-step LoRA (4 steps, cfg 1)")
+    lora.add_argument("--no-lora", dest="lora", action="store_false",
+                      help="no LoRA (default: the workflow's)")
     p.set_defaults(func=run)
 
 
@@ -105,11 +145,23 @@ class Pipeline:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.settings: Settings = settings_from(args)
-        self.project = Project.create(args.project)
         self.token = CancelToken()
         self.timings: list[StageTiming] = []
         self.quiet = args.quiet
         self.client: ComfyClient | None = None
+        self.video_path: Path | None = None
+        # every option is checked before the first stage runs: a typo must not cost an hour
+        self.image_size = parse_size(args.image_size, "--image-size", multiple=8)
+        parse_size(args.video_size, "--video-size")
+        for option in ("voice_seconds", "voice_steps", "image_steps", "video_steps"):
+            positive(option, getattr(args, option))
+        if args.voice_reference_audio is not None and not args.voice_reference_audio.is_file():
+            raise InvalidInput(f"{args.voice_reference_audio} is not a file.")
+        self.named: dict[Stage, Workflow] = {
+            stage: named_workflow(spec, stage)
+            for stage, spec in ((Stage.VOICE, args.voice_workflow), (Stage.IMAGE, args.image_workflow),
+                                (Stage.VIDEO, args.video_workflow)) if spec}
+        self.project = Project.create(args.project)
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -131,9 +183,8 @@ class Pipeline:
     # -- stages ------------------------------------------------------------------------------------
     def script(self, report: StderrProgress) -> tuple[float, float]:
         s = self.settings
+        # an unconfirmed hand-off arrives as a warning report (printed by StderrProgress)
         hand = handoff.before_ollama(s.comfyui_url, enabled=s.gpu_handoff, report=report, token=self.token)
-        if hand.performed and not hand.confirmed:
-            report.say(f"warning: {hand.message}")
         service = OllamaService(s.effective_ollama_url())
         model = self.args.model or s.llm.model
         if not model:
@@ -151,7 +202,7 @@ class Pipeline:
         outcome = cancellable("script", lambda: generate_scene(
             service, template, self.args.topic, model, options, report, self.token), self.token)
         for warning in outcome.warnings:
-            report.say(f"warning: {warning}")
+            report.warn(warning)
         self.project.set_scene(outcome.scene, raw_reply=outcome.raw, topic=self.args.topic)
         report.say(f"scene written by {model} ({outcome.stats.eval_count} tokens, {outcome.attempts} attempt(s))")
         # Ollama's own account of its work (load + prompt + generation), never more than we waited
@@ -164,7 +215,8 @@ class Pipeline:
         if self.client is None:
             self.client = ComfyClient(self.settings.comfyui_url)
         client = self.client
-        wf = choose_workflow(stage, spec, self.settings.workflows.get(str(stage), ""), client)
+        wf = self.named.get(stage) or choose_workflow(
+            stage, None, self.settings.workflows.get(str(stage), ""), client)
         report.say(f"workflow: {wf.name}")
         request = build(wf)
         return run_comfy_stage(client, self.project, request, self.settings, report, self.token)
@@ -174,34 +226,50 @@ class Pipeline:
         return self.project.data.scene
 
     def voice(self, report: StderrProgress) -> tuple[float, float]:
-        values = {"seed": self.args.seed}
-        outcome = self.comfy(Stage.VOICE, self.args.voice_workflow,
-                             lambda wf: voice_request(wf, self.scene(), values), report)
+        a = self.args
+        values = {"seed": a.seed, "seconds": a.voice_seconds, "steps": a.voice_steps,
+                  "instruct": a.voice_instruct, "speaker": a.voice_speaker,
+                  "reference_audio": a.voice_reference_audio,
+                  "reference_text": a.voice_reference_text}
+
+        def build(wf: Any) -> StageRequest:
+            request = cli_voice_request(wf, self.scene(), values, "vidgen run",
+                                        "--voice-reference-audio")
+            warning = length_warning(request.params["text"], a.voice_seconds)
+            if warning:
+                report.warn(warning)
+            return request
+
+        outcome = self.comfy(Stage.VOICE, a.voice_workflow, build, report)
         take = outcome.take
         report.say(f"speech: {take.file} ({take.duration_s or 0:.1f} s)")
         return comfy_server_seconds(outcome), outcome.handoff.elapsed_s if outcome.handoff else 0.0
 
     def image(self, report: StderrProgress) -> tuple[float, float]:
+        a = self.args
+        size = self.image_size
+
         def build(wf: Any) -> StageRequest:
             scene = self.scene()
-            params: dict[str, Any] = {"positive": scene.image.positive_prompt, "seed": self.args.seed}
-            if "negative" in wf.params:
-                params["negative"] = scene.image.negative_prompt
-            sizes = wf.manifest.sizes_12gb
-            if sizes and "width" in wf.params and "height" in wf.params:
-                params["width"], params["height"] = sizes[0]
-            return StageRequest("image", wf, params, take_settings={"prompt": params["positive"],
-                                                                    "source": "vidgen run"})
+            inputs = ImageInputs(positive=scene.image.positive_prompt,
+                                 negative=scene.image.negative_prompt, aspect=a.aspect,
+                                 width=size[0] if size else None, height=size[1] if size else None,
+                                 steps=a.image_steps, cfg=a.image_cfg, style=a.image_style,
+                                 seed=a.seed, source="vidgen run")
+            return image_request(wf, inputs)
 
-        outcome = self.comfy(Stage.IMAGE, self.args.image_workflow, build, report)
+        outcome = self.comfy(Stage.IMAGE, a.image_workflow, build, report)
         report.say(f"image: {outcome.take.file}")
         return comfy_server_seconds(outcome), outcome.handoff.elapsed_s if outcome.handoff else 0.0
 
     def video(self, report: StderrProgress) -> tuple[float, float]:
+        a = self.args
         plans: dict[str, Any] = {}
+        values = {"seed": a.seed, "size": a.video_size, "steps": a.video_steps, "lora": a.lora}
 
         def build(wf: Any) -> StageRequest:
-            request, plans["plan"] = video_request(wf, self.scene(), self.project, {"seed": self.args.seed})
+            inputs = video_inputs(self.project, self.scene(), values, "vidgen run", "--video-size")
+            request, plans["plan"] = video_request(wf, inputs)
             for line in cost_lines(wf, plans["plan"]):
                 report.say(line)
             return request
@@ -235,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
     except StageFailed as failed:
         if pipeline.timings:
             pipeline.say(pipeline.timing_table())
-        print(f"error: the {failed.stage} stage failed: {failed.error.user_text()}", file=sys.stderr)
+        print(f"error: the {failed.stage} stage failed: {failed.error.user_text('cli')}", file=sys.stderr)
         if failed.error.detail and args.verbose:
             print(failed.error.detail, file=sys.stderr)
         return failed.exit_code

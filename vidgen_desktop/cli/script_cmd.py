@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
+from vidgen_desktop.cli.stage_common import StderrProgress, add_common_options, settings_from
 from vidgen_desktop.core.atomic import write_text_atomic
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.handoff import before_ollama
-from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.scene_parse import InvalidSceneReply
-from vidgen_desktop.core.settings import SUGGESTED_MODEL, _normalise_ollama_host, load_settings
+from vidgen_desktop.core.settings import SUGGESTED_MODEL
 from vidgen_desktop.core.template import default_template, load_template
 from vidgen_desktop.ollama_client.models import GenerationOptions
 from vidgen_desktop.ollama_client.scene_writer import generate_scene
@@ -34,17 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--topic", required=True, help="what the video is about")
     p.add_argument("--model", help="Ollama model (default: the one chosen in the app)")
     p.add_argument("--out", type=Path, help="also write the scene JSON to this file")
-    p.add_argument("--ollama", metavar="URL", help="Ollama URL (default: settings / OLLAMA_HOST)")
-    p.add_argument("--comfyui", metavar="URL",
-                   help="ComfyUI URL, asked to free GPU memory first (default: settings)")
-    p.add_argument("--no-handoff", action="store_true",
-                   help="do not ask ComfyUI to free GPU memory before generating")
+    add_common_options(p, project="none")
     p.add_argument("--template", type=Path, help="prompt template file with a {topic} placeholder")
     p.add_argument("--num-ctx", type=int, help="context size in tokens")
     p.add_argument("--temperature", type=float, help="sampling temperature, 0..2")
     p.add_argument("--max-tokens", type=int, help="most tokens to generate (num_predict)")
     p.add_argument("--seed", type=int, help="fixed seed for repeatable output")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -61,30 +55,10 @@ def _options(args: argparse.Namespace, defaults: GenerationOptions) -> Generatio
         raise InvalidInput("Invalid generation option.", detail=str(exc)) from exc
 
 
-class _StderrProgress:
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        if self.quiet:
-            return
-        if p.kind == "token":
-            now = time.monotonic()
-            if now - self.last < 0.5:
-                return
-            self.last = now
-            rate = p.extra.get("tokens_per_s")
-            rate_text = f", {rate:.1f} tokens/s" if rate else ""
-            print(f"  … {p.extra.get('tokens', 0)} tokens{rate_text}", file=sys.stderr)
-        elif p.message:
-            print(p.message, file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     paths = user_paths()
-    settings = load_settings(paths.settings_file)
-    url = _normalise_ollama_host(args.ollama) if args.ollama else settings.effective_ollama_url()
+    settings = settings_from(args)
+    url = settings.effective_ollama_url()
     template = load_template(args.template) if args.template else default_template(paths.config_dir)
     llm = settings.llm
     options = _options(args, GenerationOptions(
@@ -99,12 +73,9 @@ def run(args: argparse.Namespace) -> int:
                 hint=f"Run `ollama pull {SUGGESTED_MODEL}`, or pass --model.",
             )
         model = installed[0].name
-    report = _StderrProgress(args.quiet)
-    comfy_url = args.comfyui or settings.comfyui_url
-    hand = before_ollama(comfy_url, enabled=settings.gpu_handoff and not args.no_handoff,
-                         report=report)
-    if hand.performed and not hand.confirmed:
-        print(f"warning: {hand.message}", file=sys.stderr)
+    report = StderrProgress(args.quiet)
+    # an unconfirmed hand-off arrives as a warning report, printed by StderrProgress
+    before_ollama(settings.comfyui_url, enabled=settings.gpu_handoff, report=report)
     try:
         outcome = generate_scene(service, template, args.topic, model, options, report, CancelToken())
     except InvalidSceneReply as exc:
@@ -114,18 +85,17 @@ def run(args: argparse.Namespace) -> int:
         for err in exc.errors:
             print(f"  {err}", file=sys.stderr)
         for warning in exc.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            report.warn(warning)
         raise
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        report.warn(warning)
     text = outcome.scene.model_dump_json(indent=2)
     if args.out:
         write_text_atomic(args.out, text + "\n")
-    if not args.quiet:
-        stats = outcome.stats
-        rate = f", {stats.tokens_per_s:.1f} tokens/s" if stats.tokens_per_s else ""
-        print(f"done: {stats.eval_count} tokens{rate}, prompt {stats.prompt_eval_count} tokens,"
-              f" {outcome.attempts} attempt(s)", file=sys.stderr)
+    stats = outcome.stats
+    rate = f", {stats.tokens_per_s:.1f} tokens/s" if stats.tokens_per_s else ""
+    report.say(f"done: {stats.eval_count} tokens{rate}, prompt {stats.prompt_eval_count} tokens,"
+               f" {outcome.attempts} attempt(s)")
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
     return 0

@@ -20,7 +20,7 @@ from vidgen_desktop.core.errors import Cancelled, InvalidInput
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
-from vidgen_desktop.core.settings import Settings, _normalise_ollama_host, load_settings
+from vidgen_desktop.core.settings import Settings, load_settings
 from vidgen_desktop.paths import user_paths
 from vidgen_desktop.pipeline import (
     PreflightFailed,
@@ -29,7 +29,7 @@ from vidgen_desktop.pipeline import (
     StepRates,
     run_stage,
 )
-from vidgen_desktop.workflow import Stage, Workflow, availability, load_workflow, shipped_workflows
+from vidgen_desktop.workflow import Stage, Workflow, availability, named_workflow, shipped_workflows
 
 T = TypeVar("T")
 
@@ -38,22 +38,23 @@ REASONS = ("0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model mis
            "9 the job failed on the server (e.g. out of GPU memory), 130 cancelled")
 
 
-def add_common_options(p: argparse.ArgumentParser, *, project_required: bool = True) -> None:
-    p.add_argument("--project", type=Path, required=project_required,
-                   help="project folder (created if missing)")
-    p.add_argument("--comfyui", metavar="URL", help="ComfyUI URL (default: settings)")
-    p.add_argument("--ollama", metavar="URL", help="Ollama URL, for the GPU hand-off (default: settings)")
+def add_common_options(p: argparse.ArgumentParser, *, project: str = "required") -> None:
+    """The options every command shares; project: "required", "optional" or "none"."""
+    if project != "none":
+        p.add_argument("--project", type=Path, required=project == "required",
+                       help="project folder (created if missing)")
+    p.add_argument("--comfyui", metavar="URL", help="ComfyUI URL (default: the settings file)")
+    p.add_argument("--ollama", metavar="URL",
+                   help="Ollama URL (default: OLLAMA_HOST, else the settings file)")
     p.add_argument("--no-handoff", action="store_true",
                    help="do not move GPU memory between Ollama and ComfyUI (big cards)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    settings = load_settings(user_paths().settings_file)
-    if getattr(args, "comfyui", None):
-        settings.comfyui_url = args.comfyui
-    if getattr(args, "ollama", None):
-        settings.ollama_url = _normalise_ollama_host(args.ollama)
+    """The settings file with this run's flags applied: --ollama beats OLLAMA_HOST beats the file."""
+    settings = load_settings(user_paths().settings_file).with_servers(
+        ollama=getattr(args, "ollama", None), comfyui=getattr(args, "comfyui", None))
     if getattr(args, "no_handoff", False):
         settings.gpu_handoff = False
     return settings
@@ -65,16 +66,9 @@ def step_rates() -> StepRates:
 
 def choose_workflow(stage: Stage, spec: str | None, remembered: str, client: ComfyClient) -> Workflow:
     """A file path or a shipped name; else the app's last choice, else the first the server can run."""
-    shipped = shipped_workflows(stage=stage)
     if spec:
-        path = Path(spec)
-        if path.suffix.lower() == ".json" or path.exists():
-            return load_workflow(path, stage=stage)
-        for wf in shipped:
-            if wf.name.lower() == spec.lower() or (wf.path is not None and wf.path.stem == spec):
-                return wf
-        names = ", ".join(f"“{wf.path.stem if wf.path else wf.name}”" for wf in shipped)
-        raise InvalidInput(f"No {stage} workflow called “{spec}”.", hint=f"Use a file path or one of {names}.")
+        return named_workflow(spec, stage)
+    shipped = shipped_workflows(stage=stage)
     avail = availability(shipped, client.object_info())
     for a in avail:
         if a.workflow.name == remembered and a.usable:
@@ -86,7 +80,8 @@ def choose_workflow(stage: Stage, spec: str | None, remembered: str, client: Com
 
 
 class StderrProgress:
-    """Every status change on its own line; sampler steps at most ~2 lines a second."""
+    """Every status change on its own line; sampler steps and streamed tokens at most ~2 lines a
+    second; warnings always (even with -q: a warning is not progress)."""
 
     def __init__(self, quiet: bool, prefix: str = "") -> None:
         self.quiet = quiet
@@ -94,13 +89,23 @@ class StderrProgress:
         self.last_t = 0.0
         self.last_head = ""
         self.last_message = ""
+        self.last_tokens_t = 0.0
 
     def say(self, text: str) -> None:
         if not self.quiet:
             print(f"{self.prefix}{text}", file=sys.stderr, flush=True)
 
+    def warn(self, text: str) -> None:
+        print(f"{self.prefix}warning: {text}", file=sys.stderr, flush=True)
+
     def __call__(self, p: Progress) -> None:
-        if self.quiet or p.kind in ("preview", "token") or not p.message:
+        if p.kind == "warning":
+            self.warn(p.message)
+            return
+        if p.kind == "token":
+            self._tokens(p)
+            return
+        if self.quiet or p.kind == "preview" or not p.message:
             return
         now = time.monotonic()
         head = p.message.split(":")[0]
@@ -111,6 +116,15 @@ class StderrProgress:
         pct = f"[{p.fraction * 100:3.0f}%] " if p.fraction is not None else "       "
         eta = f" · about {format_duration(p.eta_s)} left" if p.eta_s is not None else ""
         self.say(f"{pct}{p.message}{eta}")
+
+    def _tokens(self, p: Progress) -> None:
+        now = time.monotonic()
+        if self.quiet or now - self.last_tokens_t < 0.5:
+            return
+        self.last_tokens_t = now
+        rate = p.extra.get("tokens_per_s")
+        rate_text = f", {rate:.1f} tokens/s" if rate else ""
+        self.say(f"  … {p.extra.get('tokens', 0)} tokens{rate_text}")
 
 
 def cancellable(name: str, work: Callable[[], T], token: CancelToken) -> T:
@@ -154,16 +168,16 @@ def positive(name: str, value: float | None) -> None:
         raise InvalidInput(f"--{name.replace('_', '-')} must be more than 0.")
 
 
-def parse_size(text: str | None) -> tuple[int, int] | None:
-    """"480x832" → (480, 832); the S2V latent wants multiples of 16."""
+def parse_size(text: str | None, option: str = "--size", multiple: int = 16) -> tuple[int, int] | None:
+    """"480x832" → (480, 832); the S2V latent wants multiples of 16, an image latent of 8."""
     if not text:
         return None
     try:
         w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
     except ValueError as exc:
-        raise InvalidInput(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 480x832.") from exc
-    if w <= 0 or h <= 0 or w % 16 or h % 16:
-        raise InvalidInput(f"--size {w}x{h}: width and height must be positive multiples of 16.")
+        raise InvalidInput(f"{option} {text!r} is not WIDTHxHEIGHT, e.g. 480x832.") from exc
+    if w <= 0 or h <= 0 or w % multiple or h % multiple:
+        raise InvalidInput(f"{option} {w}x{h}: width and height must be positive multiples of {multiple}.")
     return w, h
 
 

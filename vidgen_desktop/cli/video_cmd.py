@@ -31,8 +31,9 @@ from vidgen_desktop.core.mp4_tracks import has_audio_track
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
-from vidgen_desktop.pipeline import StageOutcome, StageRequest
-from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
+from vidgen_desktop.pipeline import StageOutcome
+from vidgen_desktop.pipeline.inputs import VideoInputs, video_request
+from vidgen_desktop.workflow import Stage, VideoPlan, Workflow
 
 NO_SOUND = "this workflow's video has no sound (its MP4 has no audio track); the take is kept as it is"
 
@@ -57,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lora = p.add_mutually_exclusive_group()
     lora.add_argument("--lora", dest="lora", action="store_true", default=None,
                       help="use the 4-step LoRA (4 steps, cfg 1)")
-    lora.add_argument("--no-lora", dest="lora", action="store_false", help="no LoRA (the default)")
+    lora.add_argument("--no-lora", dest="lora", action="store_false",
+                      help="no LoRA (default: the workflow's)")
     p.set_defaults(func=run)
 
 
@@ -73,19 +75,20 @@ def _input_file(project: Project, given: Path | None, stage: str, option: str) -
     return project.path_of(take)
 
 
-def video_request(wf: Workflow, scene: Scene | None, project: Project,
-                  values: dict[str, Any]) -> tuple[StageRequest, VideoPlan]:
-    """Panel-equivalent parameters and the plan they cost. values: image, audio, positive, negative,
-    seconds, size, steps, fps, seed, lora (None = take / scene / workflow default)."""
-    image = _input_file(project, values.get("image"), "image", "--image")
-    audio = _input_file(project, values.get("audio"), "voice", "--audio")
+def video_inputs(project: Project, scene: Scene | None, values: dict[str, Any],
+                 source: str, size_option: str = "--size") -> VideoInputs:
+    """Options → typed inputs; values: image, audio, positive, negative, seconds, size, steps, fps,
+    seed, lora (None = the chosen take / the scene / the workflow's default)."""
     for name in ("seconds", "steps", "fps"):
         positive(name, values.get(name))
+    image = _input_file(project, values.get("image"), "image", "--image")
+    audio = _input_file(project, values.get("audio"), "voice", "--audio")
+    image_take = project.chosen_take("image") if values.get("image") is None else None
+    voice_take = project.chosen_take("voice") if values.get("audio") is None else None
     seconds = values.get("seconds")
     if seconds is None:
-        voice = project.chosen_take("voice")
-        use_take = values.get("audio") is None and voice is not None and voice.duration_s
-        seconds = voice.duration_s if use_take else duration_seconds(audio)
+        seconds = voice_take.duration_s if voice_take is not None and voice_take.duration_s else \
+            duration_seconds(audio)
         if not seconds:
             raise InvalidInput(f"The length of {audio.name} is unknown.", hint="Pass --seconds.")
     prompt = values.get("positive") or (scene.video.positive_prompt if scene else "")
@@ -94,22 +97,13 @@ def video_request(wf: Workflow, scene: Scene | None, project: Project,
     negative = values.get("negative")
     if negative is None:
         negative = scene.video.negative_prompt if scene else ""
-    params: dict[str, Any] = {"positive": prompt.strip(), "negative": negative.strip(),
-                              "seconds": float(seconds), "seed": values.get("seed")}
-    size = parse_size(values.get("size"))
-    if size is not None:
-        params["width"], params["height"] = size
-    for name in ("steps", "fps", "lora"):
-        if values.get(name) is not None:
-            params[name] = values[name]
-    info = wf.manifest.video
-    steps = params.get("steps")
-    if steps is None and params.get("lora") and info is not None and info.lora_steps:
-        steps = info.lora_steps
-    plan = plan_video(wf, seconds=float(seconds), fps=params.get("fps"), steps=steps)
-    settings = {"prompt": params["positive"], "length (s)": plan.seconds, "chunks": plan.chunks,
-                "source": "vidgen video"}
-    return StageRequest("video", wf, params, {"image": image, "audio": audio}, settings), plan
+    size = parse_size(values.get("size"), size_option)
+    return VideoInputs(image=image, audio=audio, positive=prompt, negative=negative,
+                       seconds=float(seconds), width=size[0] if size else None,
+                       height=size[1] if size else None, steps=values.get("steps"),
+                       fps=values.get("fps"), seed=values.get("seed"), lora=values.get("lora"),
+                       image_take=image_take.id if image_take else None,
+                       voice_take=voice_take.id if voice_take else None, source=source)
 
 
 def cost_lines(wf: Workflow, plan: VideoPlan) -> list[str]:
@@ -137,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     client = ComfyClient(settings.comfyui_url)
     try:
         wf = choose_workflow(Stage.VIDEO, args.workflow, settings.workflows.get("video", ""), client)
-        request, plan = video_request(wf, scene, project, vars(args))
+        request, plan = video_request(wf, video_inputs(project, scene, vars(args), "vidgen video"))
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
         for line in cost_lines(wf, plan):
             report.say(line)

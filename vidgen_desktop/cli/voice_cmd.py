@@ -27,6 +27,7 @@ from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.speech_timing import check_length
 from vidgen_desktop.pipeline import StageRequest
+from vidgen_desktop.pipeline.inputs import VoiceInputs, voice_request
 from vidgen_desktop.workflow import Stage, Workflow
 
 
@@ -43,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--instruct", "--voice-instructions", dest="instruct",
                    help="free-text style instruction, e.g. 'calm, low, slow'")
     p.add_argument("--speaker", help="preset speaker (Qwen3-TTS: Ryan, Serena, …)")
-    p.add_argument("--seconds", type=float, help="target length in seconds (checked against the text)")
+    p.add_argument("--seconds", type=float,
+                   help="length in seconds: a song is made this long, speech is checked against it "
+                        "(default: the song workflow's length; for speech the text's spoken length)")
     p.add_argument("--steps", type=int, help="sampler steps where the workflow has them")
     p.add_argument("--seed", type=int, help="fixed seed (default: random, printed at the end)")
     p.add_argument("--reference-audio", type=Path, help="voice clip to copy (WAV/MP3/FLAC; cloning workflows)")
@@ -64,35 +67,32 @@ def scene_for(project: Project, scene_file: Path | None) -> Scene:
     return project.data.scene
 
 
-def voice_request(wf: Workflow, scene: Scene | None, values: dict[str, Any]) -> StageRequest:
-    """Panel-equivalent parameters; values: text, tags, instruct, speaker, seconds, steps, seed,
-    reference_audio, reference_text (None = scene / workflow default)."""
-    text = (values.get("text") or (scene.audio.lyrics if scene else "") or "").strip()
-    if not text:
-        raise InvalidInput("There is no text to speak.", hint="Pass --text or give the project a scene.")
+def cli_voice_request(wf: Workflow, scene: Scene | None, values: dict[str, Any], source: str,
+                      clip_option: str = "--reference-audio") -> StageRequest:
+    """The request for these options; a missing reference clip is asked for by its option."""
+    if "reference_audio" in wf.params and values.get("reference_audio") is None:
+        raise InvalidInput(f"“{wf.name}” copies a voice: pass {clip_option} CLIP.",
+                           hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.")
+    return voice_request(wf, voice_inputs(scene, values, source))
+
+
+def voice_inputs(scene: Scene | None, values: dict[str, Any], source: str) -> VoiceInputs:
+    """Options → typed inputs; values: text, tags, instruct, speaker, seconds, steps, seed,
+    reference_audio, reference_text (None = the scene's text and tags / the workflow's default)."""
     for name in ("seconds", "steps"):
         positive(name, values.get(name))
-    params: dict[str, Any] = {"text": text, "seed": values.get("seed")}
-    settings: dict[str, Any] = {"text": text, "source": "vidgen voice"}
+    text = values.get("text") or (scene.audio.lyrics if scene else "") or ""
     tags = values.get("tags")
     if tags is None and scene is not None:
         tags = ", ".join(scene.audio.tags)
-    for name, value in (("tags", tags), ("instruct", values.get("instruct")),
-                        ("speaker", values.get("speaker")), ("seconds", values.get("seconds")),
-                        ("steps", values.get("steps")), ("reference_text", values.get("reference_text"))):
-        if value is not None and name in wf.params:
-            params[name] = settings[name] = value
-    uploads: dict[str, Path] = {}
     ref = values.get("reference_audio")
-    if "reference_audio" in wf.params:
-        if ref is None:
-            raise InvalidInput(f"“{wf.name}” copies a voice: pass --reference-audio CLIP.")
-        ref = Path(ref)
-        if ref.suffix.lower() not in (".wav", ".mp3", ".flac") or not ref.is_file():
-            raise InvalidInput(f"{ref} is not a WAV, MP3 or FLAC file.")
-        uploads["reference_audio"] = ref
-        settings["reference clip"] = ref.name
-    return StageRequest("voice", wf, params, uploads, settings)
+    if ref is not None and not Path(ref).is_file():
+        raise InvalidInput(f"{ref} is not a file.")
+    return VoiceInputs(text=text, tags=tags, instruct=values.get("instruct"),
+                       speaker=values.get("speaker"), seconds=values.get("seconds"),
+                       steps=values.get("steps"), seed=values.get("seed"),
+                       reference_audio=Path(ref) if ref is not None else None,
+                       reference_text=values.get("reference_text"), source=source)
 
 
 def length_warning(text: str, seconds: float | None) -> str:
@@ -110,10 +110,10 @@ def run(args: argparse.Namespace) -> int:
     client = ComfyClient(settings.comfyui_url)
     try:
         wf = choose_workflow(Stage.VOICE, args.workflow, settings.workflows.get("voice", ""), client)
-        request = voice_request(wf, scene, vars(args))
+        request = cli_voice_request(wf, scene, vars(args), "vidgen voice")
         warning = length_warning(request.params["text"], args.seconds)
         if warning:
-            report.say(f"warning: {warning}")
+            report.warn(warning)
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
         outcome = run_comfy_stage(client, project, request, settings, report)
     finally:

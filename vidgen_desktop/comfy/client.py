@@ -88,7 +88,7 @@ class ComfyClient:
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ServerUnavailable(
                 f"ComfyUI is not reachable at {self.base_url}.", detail=f"{method} {path}: {exc}",
-                hint="Start ComfyUI (python main.py) or fix the ComfyUI URL in Settings.",
+                hint="Start ComfyUI (python main.py), or check {comfyui_setting}.",
             ) from exc
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:

@@ -22,7 +22,7 @@ from vidgen_desktop.comfy.progress import ProgressTracker
 from vidgen_desktop.comfy.ws import SocketDropped
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, InvalidOutput, VidGenError
-from vidgen_desktop.core.progress import Progress, ProgressCallback
+from vidgen_desktop.core.progress import Progress, ProgressCallback, format_transfer
 from vidgen_desktop.core.project import Project
 
 log = logging.getLogger(__name__)
@@ -308,8 +308,8 @@ class _Job:
                 return
             last[0] = now
             part = (index + (done / total if total else 0.0)) / count
-            mb = f"{done / 1e6:.0f} of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
-            self.report(Progress(min(base + (0.99 - base) * part, 0.99), f"Saving {target.name}: {mb}",
+            self.report(Progress(min(base + (0.99 - base) * part, 0.99),
+                                 f"Saving {target.name}: {format_transfer(done, total)}",
                                  elapsed_s=self._elapsed(), kind="status"))
 
         size = self.client.download(ref, target, self.token, on_bytes)

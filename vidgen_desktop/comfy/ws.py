@@ -52,7 +52,7 @@ class EventSocket:
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailable(f"Cannot open the ComfyUI event stream ({self.ws_url}).",
                                     detail=str(exc),
-                                    hint="Is ComfyUI running? Check the URL in Settings.") from exc
+                                    hint="Is ComfyUI running? Check {comfyui_setting}.") from exc
         try:
             ws.send(json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}}))
             ws.settimeout(self.recv_timeout)

@@ -1,4 +1,9 @@
-"""Atomic writes (temp file in the same folder, fsync, rename): a crash never leaves half a file."""
+"""Atomic writes (temp file in the same folder, fsync, rename): a crash never leaves half a file.
+
+The temp file is made 0600 by mkstemp; before the rename it gets the mode a plain `open()` would
+have given (0666 less the umask), or the mode of the file it replaces, so takes and project.json
+are as readable as the user's other files.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from vidgen_desktop.core.errors import StorageError
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it: done once, at import (the main thread, before any
+    # worker exists), so no other thread ever creates a file under a zero mask.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _final_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777  # keep what the user set on the file we replace
+    except OSError:
+        return 0o666 & ~_UMASK
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
@@ -37,6 +60,8 @@ def write_bytes_atomic(path: Path, chunks: Iterable[bytes] | bytes) -> int:
                 fh.write(chunk)
                 written += len(chunk)
             fh.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), _final_mode(path))
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:

@@ -1,9 +1,33 @@
 """Typed errors: each carries a sentence a user can act on and the technical detail for the log.
 
 Workers and the CLI turn these into banners / exit codes; nothing upstream parses message text.
+A hint that says where to change something names the place as `{comfyui_setting}`,
+`{ollama_setting}` or `{handoff_setting}`: the window fills in its Settings dialog, the CLI its
+flags, so a headless user is never sent to a dialog they do not have.
 """
 
 from __future__ import annotations
+
+#: how each surface names the places a user changes a server address or the hand-off
+SURFACE_WORDS: dict[str, dict[str, str]] = {
+    "gui": {
+        "comfyui_setting": "the ComfyUI URL in Edit › Settings",
+        "ollama_setting": "the Ollama URL in Edit › Settings",
+        "handoff_setting": "the GPU hand-off in Edit › Settings",
+    },
+    "cli": {
+        "comfyui_setting": "--comfyui or the settings file",
+        "ollama_setting": "--ollama, OLLAMA_HOST or the settings file",
+        "handoff_setting": "--no-handoff or the settings file",
+    },
+}
+
+
+def for_surface(text: str, surface: str = "gui") -> str:
+    """`text` with its {place} names filled in for the window ("gui") or the CLI ("cli")."""
+    for key, words in SURFACE_WORDS.get(surface, SURFACE_WORDS["gui"]).items():
+        text = text.replace("{" + key + "}", words)
+    return text
 
 
 class VidGenError(Exception):
@@ -18,8 +42,9 @@ class VidGenError(Exception):
         self.detail = detail
         self.hint = hint
 
-    def user_text(self) -> str:
-        return f"{self.message}\n{self.hint}".strip() if self.hint else self.message
+    def user_text(self, surface: str = "gui") -> str:
+        text = f"{self.message}\n{self.hint}".strip() if self.hint else self.message
+        return for_surface(text, surface)
 
 
 class Cancelled(VidGenError):

@@ -4,7 +4,9 @@ Before a ComfyUI stage we ask Ollama to unload what /api/ps lists (keep_alive 0)
 reading /api/ps again. Before an Ollama generation we POST /free to ComfyUI and confirm by watching
 /system_stats free VRAM (the call only sets a flag: memory is freed when the running job ends).
 Both waits are bounded; the result says whether the hand-off was confirmed so the GUI can let the
-user continue anyway or wait longer.
+user continue anyway or wait longer. A server we cannot reach is never taken to hold nothing: on a
+12 GB card that is how an out-of-memory error starts, so the result is "not confirmed" and the
+caller tells the user (CLI: a warning on stderr; GUI: the status bar and the stage) and goes on.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ STABLE_BYTES = 64 * 1024**2
 @dataclass
 class HandoffResult:
     step: str  # "unload_ollama" | "free_comfyui"
-    performed: bool  # False when the hand-off is switched off or there was nothing to do
+    performed: bool  # False when the hand-off is switched off, had nothing to do or could not start
+    #: the GPU memory is known to be free for the next server; False = tell the user
     confirmed: bool
     message: str
     models: list[str] = field(default_factory=list)
@@ -49,6 +52,12 @@ def _noop(_: Progress) -> None:
 def _say(report: ProgressCallback, message: str, fraction: float | None = None) -> None:
     log.info("hand-off: %s", message)
     report(Progress(fraction=fraction, message=message, kind="status"))
+
+
+def _warn(report: ProgressCallback, message: str) -> None:
+    """An unconfirmed hand-off: a warning the CLI prints and the window keeps on screen."""
+    log.warning("hand-off not confirmed: %s", message)
+    report(Progress(message=message, kind="warning", extra={"handoff_warning": message}))
 
 
 # ---- before a ComfyUI stage -------------------------------------------------------------------------
@@ -69,7 +78,7 @@ def before_comfy(
     """Unload every model Ollama holds, then poll /api/ps until it is empty (at most timeout_s)."""
     token = token or CancelToken()
     if not enabled:
-        return HandoffResult("unload_ollama", False, True, "GPU hand-off is off in Settings.")
+        return HandoffResult("unload_ollama", False, True, "The GPU hand-off is switched off.")
     list_loaded = list_loaded or (lambda: fetch_ollama_ps(ollama_url, http_timeout_s))
     unload = unload or _ollama_unloader(ollama_url, http_timeout_s)
     start = time.monotonic()
@@ -77,10 +86,10 @@ def before_comfy(
     try:
         loaded = list_loaded()
     except ServerUnavailable:
-        return HandoffResult(
-            "unload_ollama", False, True,
-            "Ollama is not reachable, so it holds no GPU memory to hand over.",
-        )
+        msg = (f"Could not reach Ollama at {ollama_url}, so its model could not be unloaded: "
+               "if it still holds one, GPU memory may be short. Going on anyway.")
+        _warn(report, msg)
+        return HandoffResult("unload_ollama", False, False, msg, elapsed_s=_since(start))
     names = [m.model for m in loaded]
     if not names:
         _say(report, "GPU hand-off: Ollama holds no model.", 1.0)
@@ -96,7 +105,12 @@ def before_comfy(
         try:
             remaining = [m.model for m in list_loaded()]
         except ServerUnavailable:
-            remaining = []  # Ollama went away: it holds nothing any more
+            # Stopped answering mid-unload: we cannot tell whether it let go (a crash frees the
+            # memory, a network fault does not), so this is not a confirmation.
+            msg = (f"Ollama at {ollama_url} stopped answering while unloading "
+                   f"{', '.join(names)}; the unload could not be confirmed. Going on anyway.")
+            _warn(report, msg)
+            return HandoffResult("unload_ollama", True, False, msg, names, _since(start))
         if not remaining:
             msg = f"GPU hand-off: Ollama unloaded {', '.join(names)}."
             _say(report, msg, 1.0)
@@ -107,9 +121,9 @@ def before_comfy(
         token.wait(min(poll_s, max(0.0, deadline - time.monotonic())))
     msg = (
         f"Ollama still lists {', '.join(remaining)} after {timeout_s:.0f} s; "
-        "GPU memory may be short. Continue anyway or wait."
+        "GPU memory may be short. Going on anyway."
     )
-    _say(report, "GPU hand-off: " + msg)
+    _warn(report, msg)
     return HandoffResult("unload_ollama", True, False, msg, names, _since(start))
 
 
@@ -148,7 +162,7 @@ def before_ollama(
     and free VRAM is stable: an idle server applies /free at once, maybe with nothing to free)."""
     token = token or CancelToken()
     if not enabled:
-        return HandoffResult("free_comfyui", False, True, "GPU hand-off is off in Settings.")
+        return HandoffResult("free_comfyui", False, True, "The GPU hand-off is switched off.")
     base = comfy_url.rstrip("/")
     read_stats = read_stats or (lambda: fetch_comfy_stats(base, http_timeout_s))
     start = time.monotonic()
@@ -156,10 +170,10 @@ def before_ollama(
     try:
         stats = read_stats()
     except ServerUnavailable:
-        return HandoffResult(
-            "free_comfyui", False, True,
-            "ComfyUI is not reachable, so it holds no GPU memory to hand over.",
-        )
+        msg = (f"Could not reach ComfyUI at {base}, so it could not be asked to free its models: "
+               "if it still holds them, GPU memory may be short. Going on anyway.")
+        _warn(report, msg)
+        return HandoffResult("free_comfyui", False, False, msg, elapsed_s=_since(start))
     dev = stats.primary_gpu()
     _say(report, "GPU hand-off: asking ComfyUI to unload its models…", 0.2)
     _post_free(base, http_timeout_s)
@@ -189,9 +203,9 @@ def before_ollama(
         token.wait(min(poll_s, max(0.0, deadline - time.monotonic())))
     msg = (
         f"ComfyUI's free VRAM did not settle within {timeout_s:.0f} s (a job may still be running); "
-        "GPU memory may be short. Continue anyway or wait."
+        "GPU memory may be short. Going on anyway."
     )
-    _say(report, "GPU hand-off: " + msg)
+    _warn(report, msg)
     return HandoffResult("free_comfyui", True, False, msg, elapsed_s=_since(start))
 
 

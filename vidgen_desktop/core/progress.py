@@ -38,3 +38,16 @@ def format_gb(n_bytes: float | None) -> str:
     if n_bytes is None:
         return "—"
     return f"{n_bytes / 1024**3:.1f} GB"
+
+
+def format_transfer(done: int, total: int | None) -> str:
+    """"80 of 80 KB", "12 of 200 MB": KB below 1 MB, so a small file never reads "0 of 0 MB"."""
+    scale = max(done, total or 0)
+    unit, div = ("KB", 1e3) if scale < 1e6 else ("MB", 1e6) if scale < 1e9 else ("GB", 1e9)
+    digits = 1 if unit == "GB" else 0
+
+    def amount(n: int) -> str:
+        value = n / div
+        return f"{value:.{digits}f}" if n == 0 or value >= 1 or unit != "KB" else "<1"
+
+    return f"{amount(done)} of {amount(total)} {unit}" if total else f"{amount(done)} {unit}"

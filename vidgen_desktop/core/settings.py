@@ -1,6 +1,7 @@
 """User settings: one versioned JSON file in the per-user config dir, written atomically.
 
-The GUI and the CLI read the same file; environment variables and CLI flags override it per run.
+The GUI and the CLI read the same file. Server addresses follow one rule everywhere: an explicit
+address (a CLI flag) beats the environment (`OLLAMA_HOST`), which beats the settings file.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from vidgen_desktop.core.atomic import write_text_atomic
 
@@ -47,13 +48,33 @@ class Settings(BaseModel):
     #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core
     window_geometry: str = ""
     window_state: str = ""
+    #: an address given for this run only (a CLI flag): never written to the settings file
+    _ollama_explicit: str = PrivateAttr(default="")
 
     def effective_ollama_url(self) -> str:
+        """Explicit (flag) > OLLAMA_HOST > the settings file."""
+        if self._ollama_explicit:
+            return self._ollama_explicit
         env = os.environ.get("OLLAMA_HOST", "").strip()
-        return _normalise_ollama_host(env) if env else self.ollama_url
+        return normalise_ollama_host(env) if env else self.ollama_url
+
+    def with_servers(self, *, ollama: str | None = None, comfyui: str | None = None) -> Settings:
+        """A copy for one run whose explicit addresses win over the environment and the file."""
+        copy = self.model_copy(deep=True)
+        if ollama:
+            copy._ollama_explicit = normalise_ollama_host(ollama)
+        if comfyui:
+            copy.comfyui_url = comfyui.strip().rstrip("/")
+        return copy
+
+    def ollama_source(self) -> str:
+        """Where the Ollama address comes from, for messages ("--ollama", "OLLAMA_HOST", …)."""
+        if self._ollama_explicit:
+            return "explicit"
+        return "env" if os.environ.get("OLLAMA_HOST", "").strip() else "settings"
 
 
-def _normalise_ollama_host(value: str) -> str:
+def normalise_ollama_host(value: str) -> str:
     # Same rules as the official client: no scheme → http, no port → 11434.
     value = value.strip()
     if "://" not in value:

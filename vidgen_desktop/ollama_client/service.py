@@ -49,7 +49,7 @@ def unreachable(url: str, detail: str = "") -> ServerUnavailable:
     return ServerUnavailable(
         f"Ollama is not reachable at {url}.",
         detail=detail,
-        hint="Start it with `ollama serve`, or fix the URL in Edit › Settings.",
+        hint="Start it with `ollama serve`, or check {ollama_setting}.",
     )
 
 

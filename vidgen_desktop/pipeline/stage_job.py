@@ -58,12 +58,12 @@ def run_stage(
 
     # The hand-off's own fractions would show as the job's progress (100 % before anything is
     # queued): pass its messages on with an unknown fraction (a busy bar) instead.
+    # An unconfirmed hand-off arrives as a "warning" report (the CLI prints it, the window keeps
+    # it on screen); the job goes on.
     hand = handoff.before_comfy(
         settings.effective_ollama_url(), enabled=settings.gpu_handoff,
         report=lambda p: report(replace(p, fraction=None)), token=token,
     )
-    if hand.performed and not hand.confirmed:
-        log.warning("hand-off not confirmed: %s", hand.message)
 
     params = dict(request.params)
     for name, path in request.uploads.items():

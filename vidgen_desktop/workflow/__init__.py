@@ -21,6 +21,7 @@ from vidgen_desktop.workflow.loader import (
     Workflow,
     from_graph,
     load_workflow,
+    named_workflow,
     shipped_workflows,
 )
 from vidgen_desktop.workflow.models import Manifest, ModelFile, NodePack
@@ -57,6 +58,7 @@ __all__ = [
     "from_graph",
     "load_workflow",
     "merge_object_info",
+    "named_workflow",
     "parse_title",
     "plan_video",
     "preflight",

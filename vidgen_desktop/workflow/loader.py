@@ -259,3 +259,26 @@ def shipped_workflows(directory: Path | None = None, stage: Stage | None = None)
         for name, manifest in listing.workflows.items()
         if stage is None or manifest.stage == stage
     ]
+
+
+def named_workflow(spec: str, stage: Stage, directory: Path | None = None) -> Workflow:
+    """A workflow named the way a user types it: a file's path, or a shipped workflow by its file
+    name with or without `.json` (`image_sdxl`, `image_sdxl.json`) or its display name.
+
+    A name that matches nothing lists the shipped names of that stage, so the user can pick one.
+    """
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return load_workflow(path, stage=stage)
+    shipped = shipped_workflows(directory, stage=stage)
+    key = spec.strip().lower()
+    stem = key[: -len(".json")] if key.endswith(".json") else key
+    for wf in shipped:
+        if wf.name.lower() == key or (wf.path is not None and wf.path.stem.lower() == stem):
+            return wf
+    names = ", ".join(wf.path.stem if wf.path else wf.name for wf in shipped)
+    looks_like_path = "/" in spec or "\\" in spec
+    raise InvalidInput(
+        f"No {stage} workflow called “{spec}”" + (": there is no such file." if looks_like_path else "."),
+        hint=f"Give a workflow file's path, or one of the shipped {stage} workflows: {names}.",
+    )
