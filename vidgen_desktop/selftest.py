@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from vidgen_desktop.ui.main_window import MainWindow
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg", ".ico", ".icns", ".webp", ".gif"}
+#: resource images Qt must decode: the media kinds' images plus the icon formats
+ICON_SUFFIXES = (".svg", ".ico", ".icns")
 MEDIA_TIMEOUT_S = 10.0
 RUNNER_STOP_TIMEOUT_S = 10.0
 
@@ -59,6 +60,7 @@ def check_version() -> str:
 def check_resources(root: Path | None = None) -> str:
     from PySide6.QtGui import QImage
 
+    from vidgen_desktop.core.media_info import media_kind
     from vidgen_desktop.resources import resources_dir
 
     root = root or resources_dir()
@@ -70,7 +72,8 @@ def check_resources(root: Path | None = None) -> str:
         data = path.read_bytes()
         if not data:
             raise CheckFailed(f"empty resource: {path.relative_to(root)}")
-        if path.suffix.lower() in IMAGE_SUFFIXES and path.suffix.lower() != ".icns":
+        suffix = path.suffix.lower()
+        if (media_kind(path) == "image" or suffix in ICON_SUFFIXES) and suffix != ".icns":
             if QImage.fromData(data).isNull():
                 raise CheckFailed(f"image does not decode: {path.relative_to(root)}")
             images += 1

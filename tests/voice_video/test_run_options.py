@@ -141,8 +141,8 @@ def ollama_hits(fake: FakeOllama) -> list[str]:
 @pytest.mark.parametrize("command", ["voice", "image", "video", "run"])
 def test_explicit_ollama_beats_ollama_host(command, capsys, monkeypatch, tmp_path, fake_comfy,
                                            fake_ollama, other_ollama, scene):
-    from tests.voice_video.conftest import SCENE, add_take, wav_bytes
     from tests.fakes.fake_comfy_data import PNG_1PX
+    from tests.voice_video.conftest import SCENE, add_take, wav_bytes
     from vidgen_desktop.core.project import Project
 
     monkeypatch.setenv("OLLAMA_HOST", other_ollama.url)

@@ -58,7 +58,7 @@ def test_cost_before_queueing_follows_the_voice_length(qtbot, window, scene):
     panel = video_panel(qtbot, window)
     assert panel.seconds.value() == 9.63  # the voice take's length
     assert panel.positive.toPlainText() == scene.video.positive_prompt
-    assert [panel.size.itemData(i) for i in range(panel.size.count())] == [(480, 832), (832, 480),
+    assert [panel.size_combo.itemData(i) for i in range(panel.size_combo.count())] == [(480, 832), (832, 480),
                                                                            (512, 512), (448, 560)]
     text = panel.cost_label.text()
     assert "3 chunks of 77 frames → 155 frames at 16 fps" in text

@@ -27,7 +27,7 @@ from vidgen_desktop.cli.stage_common import (
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.media_info import duration_seconds
-from vidgen_desktop.core.mp4_tracks import has_audio_track
+from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene

@@ -22,26 +22,15 @@ from vidgen_desktop.comfy.progress import ProgressTracker
 from vidgen_desktop.comfy.ws import SocketDropped
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, InvalidOutput, VidGenError
+from vidgen_desktop.core.media_info import media_kind
 from vidgen_desktop.core.progress import Progress, ProgressCallback, format_transfer
 from vidgen_desktop.core.project import Project
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-VIDEO_EXT = {".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"}
-AUDIO_EXT = {".flac", ".wav", ".mp3", ".ogg", ".opus", ".m4a", ".aac"}
-
-
 def classify(filename: str) -> str:
     """image | video | audio | other, by extension: ComfyUI files video under `images`."""
-    ext = Path(filename).suffix.lower()
-    if ext in VIDEO_EXT:
-        return "video"
-    if ext in AUDIO_EXT:
-        return "audio"
-    if ext in IMAGE_EXT:
-        return "image"
-    return "other"
+    return media_kind(filename) or "other"
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Duration of a media file without Qt or ffmpeg, from the container headers.
+"""What kind a media file is, and how long it lasts, without Qt or ffmpeg.
 
-WAV via `wave`, FLAC from STREAMINFO, MP4/MOV from the `mvhd` box. MP3 (and anything unusual)
-returns None: the Qt layer then asks QMediaPlayer. Used to show "the real duration of each take"
-and to default the video length to the voice length.
+`SUFFIXES` is the one table of file kinds: what a server's output is kept as, what a user may
+import, what the file dialogs offer. Durations come from the container headers: WAV via `wave`,
+FLAC from STREAMINFO, MP4/MOV from the `mvhd` box (core.mp4). MP3 (and anything unusual) returns
+None: the Qt layer then asks QMediaPlayer.
 """
 
 from __future__ import annotations
@@ -12,20 +13,29 @@ import struct
 import wave
 from pathlib import Path
 
+from vidgen_desktop.core import mp4
+from vidgen_desktop.core.mp4 import MP4_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
-VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+#: kind → file suffixes, lower case; the first of each is what a server usually writes
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "image": (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"),
+    "audio": (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"),
+    "video": (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"),
+}
+_TITLES = {"image": "Images", "audio": "Audio", "video": "Video"}
 
 
-def media_kind(path: Path) -> str | None:
+def media_kind(path: Path | str) -> str | None:
     """"audio" | "video" | "image" by extension; None when we do not handle it."""
     suffix = Path(path).suffix.lower()
-    for kind, suffixes in (("audio", AUDIO_SUFFIXES), ("video", VIDEO_SUFFIXES), ("image", IMAGE_SUFFIXES)):
-        if suffix in suffixes:
-            return kind
-    return None
+    return next((kind for kind, suffixes in SUFFIXES.items() if suffix in suffixes), None)
+
+
+def suffix_filter(kind: str) -> str:
+    """A file-dialog filter for one kind: "Audio (*.wav *.flac …)"."""
+    return f"{_TITLES[kind]} ({' '.join('*' + s for s in SUFFIXES[kind])})"
 
 
 def duration_seconds(path: Path) -> float | None:
@@ -36,8 +46,8 @@ def duration_seconds(path: Path) -> float | None:
             return _wav(path)
         if suffix == ".flac":
             return _flac(path)
-        if suffix in (".mp4", ".mov", ".m4a"):
-            return _mp4(path)
+        if suffix in MP4_SUFFIXES:
+            return mp4.duration_seconds(path)
     except (OSError, wave.Error, EOFError, struct.error, ValueError) as exc:
         log.debug("duration of %s unreadable: %s", path, exc)
     return None
@@ -63,43 +73,3 @@ def _flac(path: Path) -> float | None:
     rate = bits >> 44
     total = bits & ((1 << 36) - 1)
     return total / rate if rate and total else None
-
-
-def _mp4(path: Path) -> float | None:
-    """Walk top-level boxes to moov, then its mvhd: duration / timescale."""
-    with path.open("rb") as f:
-        size_total = path.stat().st_size
-        pos = 0
-        while pos + 8 <= size_total:
-            f.seek(pos)
-            size, kind = struct.unpack(">I4s", f.read(8))
-            header = 8
-            if size == 1:
-                size = struct.unpack(">Q", f.read(8))[0]
-                header = 16
-            elif size == 0:
-                size = size_total - pos
-            if size < header:
-                return None
-            if kind == b"moov":
-                return _mvhd(f, pos + header, pos + size)
-            pos += size
-    return None
-
-
-def _mvhd(f, start: int, end: int) -> float | None:  # noqa: ANN001 - binary file
-    pos = start
-    while pos + 8 <= end:
-        f.seek(pos)
-        size, kind = struct.unpack(">I4s", f.read(8))
-        if size < 8:
-            return None
-        if kind == b"mvhd":
-            version = f.read(4)[0]
-            if version == 1:
-                _, _, timescale, duration = struct.unpack(">QQIQ", f.read(28))
-            else:
-                _, _, timescale, duration = struct.unpack(">IIII", f.read(16))
-            return duration / timescale if timescale else None
-        pos += size
-    return None

@@ -37,6 +37,8 @@ class AppContext(QObject):
     #: a long job reports progress (title, Progress) / ended (message): the status bar shows it
     job_progress = Signal(str, object)
     job_finished = Signal(str)
+    #: something the user should read while work goes on: (level "info"|"warning", text)
+    notice = Signal(str, str)
 
     def __init__(self, paths: UserPaths, settings: Settings, project: Project | None = None) -> None:
         super().__init__()

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         context.storage_error.connect(self._on_storage_error)
         context.job_progress.connect(self.status.show_job)
         context.job_finished.connect(self.status.clear_job)
+        context.notice.connect(self.status.show_notice)
         self._on_project_changed(context.project)
         self.refresh_stages()
         self.stepper.setCurrentRow(0)

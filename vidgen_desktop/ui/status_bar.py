@@ -1,12 +1,19 @@
-"""The status bar: servers, GPU memory and the running job, visible from every stage."""
+"""The status bar: servers, GPU memory and the running job, visible from every stage.
+
+A finished job's line names what finished and when, and fades after `FINISHED_LINGER_MS`; a
+notice (a warning while a job goes on) shows on the left for `NOTICE_MS`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from vidgen_desktop.core.progress import Progress, format_duration
+
+FINISHED_LINGER_MS = 30_000
+NOTICE_MS = 60_000
 
 
 class Segment(QLabel):
@@ -54,8 +61,12 @@ class AppStatusBar(QStatusBar):
             self.addPermanentWidget(w)
         self.addPermanentWidget(self.job_label)
         self.addPermanentWidget(self.job_bar)
+        self._fade = QTimer(self)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(lambda: self.job_label.setText(""))
 
     def show_job(self, title: str, progress: Progress) -> None:
+        self._fade.stop()
         parts = [title]
         if progress.message:
             parts.append(progress.message)
@@ -72,6 +83,13 @@ class AppStatusBar(QStatusBar):
             self.job_bar.setFormat(f"{progress.fraction * 100:.0f} %")
         self.job_bar.show()
 
-    def clear_job(self, message: str = "") -> None:
+    def clear_job(self, message: str = "", linger_ms: int = FINISHED_LINGER_MS) -> None:
+        """The job ended: say what and when (`message`), then let the line fade."""
         self.job_label.setText(message)
         self.job_bar.hide()
+        self._fade.stop()
+        if message:
+            self._fade.start(linger_ms)
+
+    def show_notice(self, level: str, text: str) -> None:
+        self.showMessage(("⚠ " if level == "warning" else "") + text, NOTICE_MS)

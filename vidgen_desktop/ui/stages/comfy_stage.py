@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -24,56 +24,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from vidgen_desktop.core.errors import InvalidInput, StorageError, VidGenError
-from vidgen_desktop.core.media_info import duration_seconds, media_kind
+from vidgen_desktop.core.media_info import duration_seconds, media_kind, suffix_filter
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stages.job_progress import JobProgress
+from vidgen_desktop.ui.stages.workflow_picker import WorkflowPicker
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+from vidgen_desktop.ui.widgets.scroll_column import ScrollColumn
 from vidgen_desktop.ui.widgets.takes_strip import TakesStrip
 from vidgen_desktop.workers.runner import TaskRunner
-from vidgen_desktop.workflow import Availability, Stage, Workflow, availability, load_workflow
-from vidgen_desktop.workflow import shipped_workflows as load_shipped
-
-if TYPE_CHECKING:
-    from vidgen_desktop.comfy.client import ComfyClient
+from vidgen_desktop.workflow import Availability, Stage, Workflow
 
 log = logging.getLogger(__name__)
-
-OWN_FILE = "Use my own file…"
-_OWN_ROLE = "own"
-
-
-def _check_server(client: ComfyClient, stage: Stage, extra: list[Path], fresh: bool = False):  # noqa: ANN202
-    """Worker side: load the stage's workflows, then ask the server what it can run.
-
-    `fresh` drops the client's cached /object_info first (the user installed models or packs).
-    """
-
-    def task(report, token) -> tuple[list[Workflow], list[Availability] | None, str]:  # noqa: ANN001
-        if fresh:
-            client.refresh()
-        workflows = load_shipped(stage=stage)
-        for path in extra:
-            try:
-                workflows.append(load_workflow(path, stage=stage))
-            except VidGenError as exc:
-                log.warning("own workflow %s no longer loads: %s", path, exc.message)
-        try:
-            info = client.object_info()
-        except VidGenError as exc:
-            return workflows, None, exc.user_text()
-        return workflows, availability(workflows, info), ""
-
-    return task
 
 
 class ComfyStagePanel(StagePanel):
@@ -91,9 +62,6 @@ class ComfyStagePanel(StagePanel):
         super().__init__()
         self.context = context
         self.setObjectName(f"{self.key}_panel")
-        self.workflows: list[Workflow] = []
-        self.available: dict[str, Availability] = {}
-        self.server_message = ""
         self._last_request: StageRequest | None = None
         self._started_title = ""
 
@@ -103,34 +71,15 @@ class ComfyStagePanel(StagePanel):
         self._banner_action = ""
 
         # -- workflow picker -------------------------------------------------------------------
-        self.workflow_combo = QComboBox()
-        self.workflow_combo.setObjectName(f"{self.key}_workflow")
-        self.workflow_combo.setMinimumContentsLength(28)
-        self.workflow_combo.addItem("Loading workflows…")
-        self.workflow_combo.setEnabled(False)
-        self.workflow_combo.activated.connect(self._on_workflow_activated)
-        self.recheck_button = QPushButton("Re-check server")
-        self.recheck_button.setToolTip("Ask ComfyUI again which nodes and model files it has")
-        self.recheck_button.clicked.connect(self.recheck_server)
-        self.workflow_info = QLabel()
-        self.workflow_info.setObjectName(f"{self.key}_workflow_info")
-        self.workflow_info.setWordWrap(True)
-        self.workflow_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName(f"{self.key}_problems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems_label.setStyleSheet("color: #b26a00;")
-        self.problems_label.hide()
-
-        picker_row = QHBoxLayout()
-        picker_row.addWidget(self.workflow_combo, 1)
-        picker_row.addWidget(self.recheck_button)
-        picker_box = QGroupBox("Workflow")
-        picker_layout = QVBoxLayout(picker_box)
-        picker_layout.addLayout(picker_row)
-        picker_layout.addWidget(self.workflow_info)
-        picker_layout.addWidget(self.problems_label)
+        self.picker = WorkflowPicker(context, self.stage, self.key)
+        self.picker.selected.connect(self._workflow_selected)
+        self.picker.switched.connect(lambda text: self.banner.show_message(text, level="info"))
+        self.picker.own_failed.connect(self._show_input_error)
+        self.workflow_combo = self.picker.combo
+        self.recheck_button = self.picker.recheck_button
+        self.problems_label = self.picker.problems_label
+        self.checker = self.picker.checker
+        picker_box = self.picker
 
         # -- inputs (subclass) -------------------------------------------------------------------
         inputs = QWidget()
@@ -139,10 +88,7 @@ class ComfyStagePanel(StagePanel):
         self.inputs_layout.addWidget(picker_box)
         self.build_inputs(self.inputs_layout)
         self.inputs_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inputs)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll = ScrollColumn(inputs)
 
         # -- primary action + progress -------------------------------------------------------------
         self.generate_button = QPushButton(self.generate_text)
@@ -157,10 +103,11 @@ class ComfyStagePanel(StagePanel):
         self.next_button = QPushButton("Next →")
         self.next_button.setObjectName(f"{self.key}_next")
         self.next_button.clicked.connect(self.next_requested)
+        # one order on every stage: the reason, the stage's primary action, then Next
         action_row = QHBoxLayout()
         action_row.addWidget(self.disabled_reason, 1)
-        action_row.addWidget(self.next_button)
         action_row.addWidget(self.generate_button)
+        action_row.addWidget(self.next_button)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -170,13 +117,11 @@ class ComfyStagePanel(StagePanel):
         left_layout.addLayout(action_row)
 
         # -- output side ------------------------------------------------------------------------
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName(f"{self.key}_progress")
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.hide()
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName(f"{self.key}_progress_text")
-        self.progress_label.setWordWrap(True)
+        self.job = JobProgress(self.key, self.progress_interval_ms)
+        self.job.head = self.progress_head
+        self.job.rendered.connect(lambda p: self.context.job_progress.emit(self._started_title, p))
+        self.progress_bar: QProgressBar = self.job.bar
+        self.progress_label: QLabel = self.job.label
         self.takes = TakesStrip(self.kind)
         self.takes.chosen.connect(self._on_take_chosen)
         self.takes.import_requested.connect(self._on_import_clicked)
@@ -185,8 +130,7 @@ class ComfyStagePanel(StagePanel):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 0, 0, 0)
         right_layout.addWidget(self.build_output(), 1)
-        right_layout.addWidget(self.progress_bar)
-        right_layout.addWidget(self.progress_label)
+        right_layout.addWidget(self.job)
         right_layout.addWidget(self.takes)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -206,18 +150,7 @@ class ComfyStagePanel(StagePanel):
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.done.connect(self._on_job_done)
-        self.checker = TaskRunner(f"{self.key}-check", self)
-        self.checker.succeeded.connect(self._on_checked)
-        self.checker.failed.connect(self._on_check_failed)
-        self.checker.done.connect(self._after_check)
-        self._recheck_wanted = False
-        self._recheck_fresh = False
         self._job_ended = True
-        self._pending_progress: Progress | None = None
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.setInterval(max(self.progress_interval_ms, 1))
-        self._progress_timer.timeout.connect(self._flush_progress)
         self.importer = TaskRunner(f"{self.key}-import", self)
         self.importer.succeeded.connect(self._on_imported)
         self.importer.failed.connect(self._show_input_error)
@@ -229,6 +162,8 @@ class ComfyStagePanel(StagePanel):
         self.refresh_takes()
         self.update_actions()
         QTimer.singleShot(0, self.refresh_workflows)
+        # the splitter gives the inputs the width their widest row needs: no sideways scrolling
+        splitter.setSizes([scroll.minimumWidth(), max(1, self.width() - scroll.minimumWidth())])
 
     # ---- for subclasses ------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -271,6 +206,10 @@ class ComfyStagePanel(StagePanel):
     def workflow_changed(self, workflow: Workflow | None) -> None:
         """Show only the controls the chosen workflow binds; fill in its defaults."""
 
+    def progress_head(self, p: Progress) -> str:
+        """The first part of the progress line for a report (the video panel names the chunk)."""
+        return p.message
+
     def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
         """Worker side, right after run_stage (no widgets here): inspect or annotate the take."""
         return outcome
@@ -284,10 +223,15 @@ class ComfyStagePanel(StagePanel):
         return box, form
 
     def current_workflow(self) -> Workflow | None:
-        data = self.workflow_combo.currentData()
-        if isinstance(data, int) and 0 <= data < len(self.workflows):
-            return self.workflows[data]
-        return None
+        return self.picker.current()
+
+    @property
+    def available(self) -> dict[str, Availability]:
+        return self.picker.available
+
+    @property
+    def server_message(self) -> str:
+        return self.picker.server_message
 
     def remember(self, name: str, value: Any) -> None:
         self.context.settings.stage_values[f"{self.key}.{name}"] = value
@@ -325,144 +269,29 @@ class ComfyStagePanel(StagePanel):
             self.cancel()
 
     def shutdown(self) -> None:
-        for runner in (self.runner, self.checker, self.importer):
+        for runner in (self.runner, self.importer):
             runner.shutdown(5000)
+        self.picker.shutdown()
         self.takes.shutdown()
 
     # ---- workflows -----------------------------------------------------------------------------
     def refresh_workflows(self, fresh: bool = False) -> None:
-        if self.checker.is_running():
-            self._recheck_wanted = True
-            self._recheck_fresh = self._recheck_fresh or fresh
-            return
-        extra = [Path(p) for p in self._own_paths()]
-        self.recheck_button.setEnabled(False)
-        self.checker.start(_check_server(self.context.comfy_client(), self.stage, extra, fresh))
+        self.picker.refresh(fresh)
 
     def recheck_server(self) -> None:
         """Re-check button: ask ComfyUI again, not the cached node list."""
-        self.refresh_workflows(fresh=True)
+        self.picker.refresh(fresh=True)
 
-    def attach_comfy_monitor(self, monitor) -> None:  # noqa: ANN001 - ui.comfy_monitor.ComfyMonitor
+    def attach_comfy_monitor(self, monitor: Any) -> None:
         """Re-check by itself when ComfyUI comes up (or goes away), so Generate follows the server."""
-        monitor.reachability_changed.connect(lambda _up: self.refresh_workflows(fresh=True))
-
-    def _own_paths(self) -> list[str]:
-        own = self.context.settings.stage_values.get(f"{self.key}.own_workflows", [])
-        return [p for p in own if isinstance(p, str)]
-
-    def _after_check(self) -> None:
-        self.recheck_button.setEnabled(True)
-        if self._recheck_wanted:
-            fresh, self._recheck_wanted, self._recheck_fresh = self._recheck_fresh, False, False
-            self.refresh_workflows(fresh)
-
-    def _on_checked(self, result: tuple[list[Workflow], list[Availability] | None, str]) -> None:
-        workflows, avail, message = result
-        previous = self.current_workflow()
-        wanted = self.context.settings.workflows.get(self.key) or (previous.name if previous else "")
-        self.workflows = workflows
-        self.available = {a.workflow.name: a for a in avail} if avail is not None else {}
-        self.server_message = message
-        combo = self.workflow_combo
-        combo.blockSignals(True)
-        combo.clear()
-        first_usable = -1
-        for i, wf in enumerate(workflows):
-            a = self.available.get(wf.name)
-            label = wf.name if a is None or a.usable else f"{wf.name} — needs setup"
-            combo.addItem(label, i)
-            tip = wf.manifest.description or wf.name
-            if a is not None and not a.usable:
-                tip += "\n\nNot usable on this server yet:\n" + a.reason()
-            combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-            if first_usable < 0 and (a is None or a.usable):
-                first_usable = combo.count() - 1
-        combo.addItem(OWN_FILE, _OWN_ROLE)
-        combo.setItemData(combo.count() - 1, "Pick a workflow you exported from ComfyUI with "
-                          "“Export (API)” and titled as workflows/README.md explains",
-                          Qt.ItemDataRole.ToolTipRole)
-        index = next((combo.findData(i) for i, wf in enumerate(workflows) if wf.name == wanted), -1)
-        combo.setCurrentIndex(index if index >= 0 else max(first_usable, 0))
-        combo.blockSignals(False)
-        combo.setEnabled(True)
-        self._workflow_selected()
-
-    def _on_check_failed(self, error: VidGenError) -> None:
-        self.server_message = error.user_text()
-        self.workflow_combo.setEnabled(True)
-        self.update_actions()
-
-    def _on_workflow_activated(self, index: int) -> None:
-        if self.workflow_combo.itemData(index) == _OWN_ROLE:
-            self._pick_own_workflow()
-            return
-        wf = self.current_workflow()
-        if wf is not None:
-            self.context.settings.workflows[self.key] = wf.name
-            self.context.update_settings()
-        self._workflow_selected()
-
-    def _pick_own_workflow(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a ComfyUI workflow (API format)", str(Path.home()), "Workflow JSON (*.json)"
-        )
-        if not path:
-            self._restore_selection()
-            return
-        self.add_own_workflow(Path(path))
+        monitor.reachability_changed.connect(lambda _up: self.picker.refresh(fresh=True))
 
     def add_own_workflow(self, path: Path) -> None:
-        """Load a user's exported workflow off the GUI thread; a rejected file is explained."""
-        stage = self.stage
-
-        def task(report, token) -> Workflow:  # noqa: ANN001
-            return load_workflow(path, stage=stage)
-
-        runner = TaskRunner(f"{self.key}-own", self)
-        runner.succeeded.connect(lambda wf: self._on_own_loaded(path, wf))
-        runner.failed.connect(self._on_own_failed)
-        runner.done.connect(runner.deleteLater)
-        self._own_runner = runner
-        runner.start(task)
-
-    def _on_own_loaded(self, path: Path, wf: Workflow) -> None:
-        own = self._own_paths()
-        if str(path) not in own:
-            own.append(str(path))
-        self.context.settings.stage_values[f"{self.key}.own_workflows"] = own
-        self.context.settings.workflows[self.key] = wf.name
-        self.context.update_settings()  # also re-checks the server, which re-lists the workflows
         self.banner.hide()
+        self.picker.add_own(path)
 
-    def _on_own_failed(self, error: VidGenError) -> None:
-        self._restore_selection()
-        self._show_input_error(error)
-
-    def _restore_selection(self) -> None:
-        wf_name = self.context.settings.workflows.get(self.key, "")
-        for i, wf in enumerate(self.workflows):
-            if wf.name == wf_name:
-                self.workflow_combo.setCurrentIndex(self.workflow_combo.findData(i))
-                return
-        self.workflow_combo.setCurrentIndex(0)
-
-    def _workflow_selected(self) -> None:
-        wf = self.current_workflow()
-        info = ""
-        if wf is not None:
-            parts = [wf.manifest.description or ""]
-            if wf.inferred:
-                parts.append(f"Your own workflow ({wf.path.name if wf.path else ''}).")
-            info = " ".join(p for p in parts if p)
-        self.workflow_info.setText(info)
-        a = self.available.get(wf.name) if wf is not None else None
-        if a is not None and not a.usable:
-            self.problems_label.setText("Before this can run:\n" + a.reason())
-            self.problems_label.show()
-        else:
-            self.problems_label.hide()
-        self.workflow_changed(wf)
+    def _workflow_selected(self, workflow: Workflow | None) -> None:
+        self.workflow_changed(workflow)
         self.update_actions()
 
     # ---- actions ------------------------------------------------------------------------------
@@ -538,9 +367,7 @@ class ComfyStagePanel(StagePanel):
             return post(outcome, project)
 
         self._started_title = f"{self.title}: {wf.name}"
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.show()
-        self.progress_label.setText("Starting…")
+        self.job.start("Starting…")
         self._job_ended = False
         self.runner.start(task)
         self.update_actions()
@@ -569,69 +396,41 @@ class ComfyStagePanel(StagePanel):
         if p.kind == "preview" and p.preview:
             self.show_preview(p.extra.get("prepared", p.preview))
             return
-        # 50 step messages a second relayout labels and repaint both progress bars each time:
-        # panels may show the newest at most every `progress_interval_ms` (the first at once,
-        # the final 100 % at once).
-        self._pending_progress = p
-        final = p.fraction is not None and p.fraction >= 1.0
-        if self.progress_interval_ms <= 0 or final:
-            self._progress_timer.stop()
-            self._apply_progress()
-        elif not self._progress_timer.isActive():
-            self._apply_progress()
-            self._progress_timer.start()
-
-    def _flush_progress(self) -> None:
-        if self._pending_progress is not None and self.runner.is_running() and not self._job_ended:
-            self._apply_progress()
-            self._progress_timer.start()
-
-    def _apply_progress(self) -> None:
-        p, self._pending_progress = self._pending_progress, None
-        if p is None:
+        if p.kind == "warning":
+            # e.g. the GPU hand-off could not be confirmed: on screen in the stage and the status
+            # bar while the job goes on
+            self.banner.show_message(p.message, level="warning")
+            self.context.notice.emit("warning", f"{self.title}: {p.message}")
             return
-        if p.fraction is None:
-            self.progress_bar.setRange(0, 0)
-        else:
-            self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))
-        parts = [p.message] if p.message else []
-        if p.elapsed_s is not None:
-            parts.append(f"elapsed {format_duration(p.elapsed_s)}")
-        if p.eta_s is not None:
-            parts.append(f"about {format_duration(p.eta_s)} left")
-        if parts:
-            self.progress_label.setText(" · ".join(parts))
-        self.context.job_progress.emit(self._started_title, p)
+        self.job.report(p)
+
+    def _finish(self, text: str, status: str) -> None:
+        took = self.job.elapsed_s()
+        self.job.finish(text)
+        at = datetime.now().strftime("%H:%M")
+        self.context.job_finished.emit(f"{self.title} {status} at {at} (took {format_duration(took)})")
 
     def _on_succeeded(self, outcome: StageOutcome) -> None:
         self._job_ended = True
         if self.project is None:
             return
         self.project.add_take(outcome.take)
-        self.progress_label.setText(
-            f"Done in {format_duration(outcome.job.elapsed_s)} · seed {outcome.seed}"
-            if outcome.seed is not None else f"Done in {format_duration(outcome.job.elapsed_s)}")
-        self.context.job_finished.emit(f"{self.title} done")
-        if outcome.handoff is not None and outcome.handoff.performed and not outcome.handoff.confirmed:
-            self.banner.show_message(outcome.handoff.message, level="warning")
+        seed = f" · seed {outcome.seed}" if outcome.seed is not None else ""
+        self._finish(f"Done in {format_duration(outcome.job.elapsed_s)}{seed}", "done")
         self.context.notify_takes(self.key)
 
     def _on_failed(self, error: VidGenError) -> None:
         self._job_ended = True
-        self.progress_label.setText("Failed.")
-        self.context.job_finished.emit(f"{self.title} failed")
+        self._finish("Failed.", "failed")
         self._show_error(error)
 
     def _on_cancelled(self) -> None:
         self._job_ended = True
-        self.progress_label.setText("Cancelled. Nothing was kept from this run.")
-        self.context.job_finished.emit(f"{self.title} cancelled")
+        self._finish("Cancelled. Nothing was kept from this run.", "cancelled")
 
     def _on_job_done(self) -> None:
-        self._progress_timer.stop()
-        self._pending_progress = None
-        self.progress_bar.hide()
+        if self.job.running:  # ended without an outcome signal (the runner was shut down)
+            self.job.finish("")
         self.update_actions()
         self.state_changed.emit()
 
@@ -639,16 +438,14 @@ class ComfyStagePanel(StagePanel):
         if isinstance(error, PreflightFailed):
             self._banner_action = "recheck"
             self.banner.show_message(error.message, detail=error.detail, action="Re-check server")
-            self.problems_label.setText("Before this can run:\n" + error.detail)
-            self.problems_label.show()
+            self.picker.show_problems("Before this can run:\n" + error.detail)
             return
         from vidgen_desktop.comfy.errors import WorkflowRejected
 
         if isinstance(error, WorkflowRejected) and error.problems:
             # per input, next to the workflow they belong to (the banner has the summary)
-            self.problems_label.setText("ComfyUI refused these inputs:\n"
-                                        + "\n".join(f"• {p.message}" for p in error.problems))
-            self.problems_label.show()
+            self.picker.show_problems("ComfyUI refused these inputs:\n"
+                                      + "\n".join(f"• {p.message}" for p in error.problems))
         self._banner_action = "retry" if self._last_request is not None else ""
         self.banner.show_error(error, action="Retry" if self._banner_action else "")
 
@@ -685,11 +482,7 @@ class ComfyStagePanel(StagePanel):
         self.context.notify_takes(self.key)
 
     def _on_import_clicked(self) -> None:
-        filters = {
-            "image": "Images (*.png *.jpg *.jpeg *.webp)",
-            "audio": "Audio (*.wav *.flac *.mp3 *.ogg)",
-            "video": "Video (*.mp4 *.webm *.mov)",
-        }[self.kind]
+        filters = suffix_filter(self.kind)
         paths, _ = QFileDialog.getOpenFileNames(self, f"Import {self.kind}", str(Path.home()), filters)
         if paths:
             self.import_files(paths)

@@ -19,6 +19,7 @@ from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.pipeline.image_sizes import presets
+from vidgen_desktop.pipeline.inputs import ImageInputs, image_request
 from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
@@ -121,29 +122,15 @@ class ImagePanel(ComfyStagePanel):
             raise InvalidInput("The prompt is empty: describe what the image should show.",
                                hint="Or press “Reset to script” to use the script's image prompt.")
         box = self.settings_box
-        seed = box.seed_value()
         preset = box.preset()
-        style = box.style_edit.text().strip()
-        values: dict[str, Any] = {"positive": positive, "negative": negative, "seed": seed,
-                                  "steps": box.steps.value(), "cfg": round(box.cfg.value(), 2)}
-        if preset is not None:
-            values["width"], values["height"] = preset.width, preset.height
-        params = {k: v for k, v in values.items() if k in workflow.params or k == "seed"}
-        if style:
-            params["style"] = style
-        settings: dict[str, Any] = {"prompt": positive}
-        if "negative" in params and negative:
-            settings["negative"] = negative
-        if style:
-            settings["style"] = style
-        if preset is not None and "width" in params:
-            settings["size"] = f"{preset.width}×{preset.height} px ({preset.aspect})"
-        for name in ("steps", "cfg"):
-            if name in params:
-                settings[name] = params[name]
-        settings["seed mode"] = "fixed" if seed is not None else "random"
+        inputs = ImageInputs(
+            positive=positive, negative=negative, style=box.style_edit.text(),
+            aspect=preset.aspect if preset else None,
+            width=preset.width if preset else None, height=preset.height if preset else None,
+            steps=box.steps.value(), cfg=round(box.cfg.value(), 2), seed=box.seed_value())
+        request = image_request(workflow, inputs)
         self._remember_choices(workflow)
-        return StageRequest("image", workflow, params, take_settings=settings)
+        return request
 
     def validate_import(self, path: Path) -> dict[str, Any]:
         """Worker side: the file must really decode as an image (not just be named like one)."""

@@ -55,7 +55,8 @@ class SceneEditor(QWidget):
         for key in Scene.FIELDS:
             name = field_name(key)
             title = QLabel(f"<b>{LABELS[key]}</b>")
-            button = QPushButton("Regenerate this field")
+            title.setWordWrap(True)
+            button = QPushButton("Regenerate")
             button.setObjectName(f"regen_{name}")
             button.clicked.connect(lambda _=False, k=key: self.regenerate_requested.emit(*k))
             header = QHBoxLayout()

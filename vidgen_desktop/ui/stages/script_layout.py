@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from vidgen_desktop.core.settings import SUGGESTED_MODEL
 from vidgen_desktop.ui.stages.script_fields import SceneEditor
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+from vidgen_desktop.ui.widgets.scroll_column import ScrollColumn
 
 EMPTY_MODELS_TEXT = f"No model pulled yet: run `ollama pull {SUGGESTED_MODEL}`, then Refresh."
 
@@ -44,7 +45,8 @@ class ScriptPanelLayout:
 
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("model_combo")
-        self.model_combo.setMinimumContentsLength(24)
+        self.model_combo.setMinimumContentsLength(16)
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.currentIndexChanged.connect(self._on_params_changed)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("refresh_models")
@@ -65,6 +67,7 @@ class ScriptPanelLayout:
                                      "Most tokens the model may write (num_predict)")
         self.seed_check = QCheckBox("Fixed seed", objectName="seed_enabled")
         self.seed_check.setChecked(llm.seed is not None)
+        self.seed_check.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.seed = self._spin(0, 2**31 - 1, 1, llm.seed or 0, "", "seed", "Same seed + same settings → same reply")
         self.seed.setEnabled(llm.seed is not None)
         self.seed_check.toggled.connect(self.seed.setEnabled)
@@ -79,18 +82,14 @@ class ScriptPanelLayout:
         params = QFormLayout()
         params.addRow("Model", model_row)
         params.addRow("", self.models_hint)
-        grid = QHBoxLayout()
-        left_form, right_form = QFormLayout(), QFormLayout()
-        left_form.addRow("Context", self.num_ctx)
-        left_form.addRow("Max tokens", self.max_tokens)
-        right_form.addRow("Temperature", self.temperature)
-        right_form.addRow("Seed", seed_row)
-        grid.addLayout(left_form)
-        grid.addLayout(right_form)
+        # two columns of settings did not fit beside the scene at the window's minimum size
+        params.addRow("Context", self.num_ctx)
+        params.addRow("Max tokens", self.max_tokens)
+        params.addRow("Temperature", self.temperature)
+        params.addRow("Seed", seed_row)
         model_box = QGroupBox("Model and settings")
         box_layout = QVBoxLayout(model_box)
         box_layout.addLayout(params)
-        box_layout.addLayout(grid)
 
         self.topic = QLineEdit(objectName="topic")
         self.topic.setPlaceholderText("What is the video about? e.g. a lighthouse keeper's last night")
@@ -146,10 +145,8 @@ class ScriptPanelLayout:
         self.editor = SceneEditor()
         self.editor.changed.connect(self._on_edited)
         self.editor.regenerate_requested.connect(self.regenerate)
-        scroll = QScrollArea(objectName="scene_scroll")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.editor)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll = ScrollColumn(self.editor)
+        scroll.setObjectName("scene_scroll")
         self.next_button = QPushButton("Next: Voice →", objectName="next")
         self.next_button.clicked.connect(self.next_requested)
         self.next_reason = QLabel(objectName="next_reason")

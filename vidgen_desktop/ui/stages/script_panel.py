@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
@@ -61,6 +62,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         self._prompt_tokens: int | None = None
         self._rate: float | None = None
         self._banner_action = ""
+        self._outcome = ""
         self._own_scene_change = False
         self._build()
         self.gen_runner = TaskRunner("script", self)
@@ -242,14 +244,14 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         comfy_url, enabled = self.context.settings.comfyui_url, self.context.settings.gpu_handoff
 
         def free_comfy(report, token) -> None:  # noqa: ANN001 - worker side
-            hand = before_ollama(comfy_url, enabled=enabled, report=report, token=token)
-            if hand.performed and not hand.confirmed:
-                report(Progress(message=hand.message, extra={"handoff_warning": hand.message}))
+            # an unconfirmed hand-off reports itself as a "warning" (shown, then we go on)
+            before_ollama(comfy_url, enabled=enabled, report=report, token=token)
 
         return free_comfy
 
     def _begin(self, mode: str) -> None:
         self._mode = mode
+        self._outcome = "done"
         self._started = time.monotonic()
         self._tokens, self._prompt_tokens, self._rate = 0, None, None
         self._pending_text.clear()
@@ -281,14 +283,13 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
                 self._text_timer.start()
             self._tokens = int(p.extra.get("tokens", self._tokens))
             self._rate = p.extra.get("tokens_per_s")
-        elif p.extra.get("handoff_warning"):
+        elif p.kind == "warning":
             self.warning.show_message(
-                p.extra["handoff_warning"] + " Generating anyway; if Ollama runs out of memory, "
-                "wait for ComfyUI's job to end and press Generate again.", level="warning")
+                p.message + " If Ollama runs out of memory, wait for ComfyUI's job to end and press "
+                "Generate again.", level="warning")
+            self.context.notice.emit("warning", f"Script: {p.message}")
         elif p.message.startswith("GPU hand-off"):
-            status = getattr(self.window(), "status", None)
-            if status is not None:
-                status.show_job("Script", p)
+            self.context.job_progress.emit("Script", p)
         elif p.extra.get("repair"):
             self._flush_text()
             self.stream_view.appendPlainText("\n— the reply did not fit; asking the model to fix it —\n")
@@ -318,10 +319,9 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         prompt = f"{self._prompt_tokens} tokens" if self._prompt_tokens is not None else "—"
         elapsed = format_duration(time.monotonic() - self._started) if self._started else "—"
         self.counters.setText(f"Generated: {self._tokens} tokens · {rate} · Prompt: {prompt} · Elapsed: {elapsed}")
-        status = getattr(self.window(), "status", None)
-        if self.gen_runner.is_running() and status is not None and hasattr(status, "show_job"):
-            status.show_job("Script", Progress(message=f"{self._tokens} tokens",
-                                               elapsed_s=time.monotonic() - self._started))
+        if self.gen_runner.is_running():
+            self.context.job_progress.emit("Script", Progress(
+                message=f"{self._tokens} tokens", elapsed_s=time.monotonic() - self._started))
 
     @Slot(object)
     def _on_succeeded(self, result: object) -> None:
@@ -342,6 +342,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
 
     @Slot(object)
     def _on_failed(self, error: VidGenError) -> None:
+        self._outcome = "failed"
         self._flush_text()
         if isinstance(error, InvalidSceneReply) and self._mode == "scene":
             self.show_parse_problem(error)
@@ -374,6 +375,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
 
     @Slot()
     def _on_cancelled(self) -> None:
+        self._outcome = "stopped"
         self.warning.show_message("Stopped. The fields keep their previous values.", level="info")
 
     @Slot()
@@ -383,9 +385,8 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         self._mode = ""
         self._clock.stop()
         self._render_counters()
-        status = getattr(self.window(), "status", None)
-        if status is not None and hasattr(status, "clear_job"):
-            status.clear_job()
+        took = format_duration(time.monotonic() - self._started) if self._started else "—"
+        self.context.job_finished.emit(f"Script {self._outcome} at {datetime.now():%H:%M} (took {took})")
         if self.monitor is not None:
             self.monitor.poll_now()  # the model is loaded now: show it and its GPU share
         self._update_controls()

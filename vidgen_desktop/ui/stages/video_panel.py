@@ -28,9 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import InvalidInput
-from vidgen_desktop.core.mp4_tracks import has_audio_track
+from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.pipeline.inputs import (
+    VideoInputs,
+    default_lora,
+    video_request,
+    video_sizes,
+    video_steps,
+)
 from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
@@ -106,6 +113,7 @@ class VideoPanel(ComfyStagePanel):
         self.seconds.setSuffix(" s")
         self.seconds.setValue(DEFAULT_SECONDS)
         self.match_voice = QPushButton("Match voice")
+        self.match_voice.setToolTip("Make the video as long as the chosen voice take")
         self.match_voice.setObjectName("video_match_voice")
         self.match_voice.clicked.connect(self._match_voice)
         length_row = QWidget()
@@ -114,16 +122,17 @@ class VideoPanel(ComfyStagePanel):
         length_layout.addWidget(self.seconds, 1)
         length_layout.addWidget(self.match_voice)
         self.shape_form.addRow("Length:", length_row)
-        self.size = QComboBox()
-        self.size.setObjectName("video_size")
-        self.size.setToolTip("Sizes that fit a 12 GB card with this workflow (multiples of 16)")
-        self.shape_form.addRow("Resolution:", self.size)
+        self.size_combo = QComboBox()
+        self.size_combo.setObjectName("video_size")
+        self.size_combo.setToolTip("Sizes that fit a 12 GB card with this workflow (multiples of 16)")
+        self.shape_form.addRow("Resolution:", self.size_combo)
         self.steps = QSpinBox()
         self.steps.setObjectName("video_steps")
         self.steps.setRange(1, 100)
         self.steps.setSuffix(" steps")
         self.shape_form.addRow("Steps per chunk:", self.steps)
-        self.lora = QCheckBox("Fast 4-step LoRA (lightx2v): 4 steps at cfg 1")
+        self.lora = QCheckBox("Fast 4-step LoRA")
+        self.lora.setToolTip("lightx2v's 4-step LoRA: 4 steps at cfg 1, about 5× faster than 20 steps")
         self.lora.setObjectName("video_lora")
         self.lora.toggled.connect(self._on_lora)
         self.shape_form.addRow("", self.lora)
@@ -197,8 +206,8 @@ class VideoPanel(ComfyStagePanel):
             self.seconds.setValue(round(seconds, 2))
         self._voice_s = seconds
         self.match_voice.setEnabled(bool(seconds))
-        self.match_voice.setText(f"Match voice ({seconds:.1f} s)" if seconds else "Match voice")
-        self.match_voice.setToolTip("" if seconds else "The chosen voice take's length is not known yet")
+        self.match_voice.setToolTip(f"Make the video as long as the chosen voice take ({seconds:.1f} s)"
+                                    if seconds else "The chosen voice take's length is not known yet")
         self.update_cost()
 
     @staticmethod
@@ -217,23 +226,21 @@ class VideoPanel(ComfyStagePanel):
     # ---- workflow ------------------------------------------------------------------------------
     def workflow_changed(self, workflow: Workflow | None) -> None:
         params = workflow.params if workflow is not None else set()
-        self.shape_form.setRowVisible(self.size, "width" in params and "height" in params)
+        self.shape_form.setRowVisible(self.size_combo, "width" in params and "height" in params)
         self.shape_form.setRowVisible(self.steps, "steps" in params)
         self.shape_form.setRowVisible(self.lora, "lora" in params)
         if workflow is None:
             self.update_cost()
             return
-        self.size.clear()
-        sizes = [(w, h) for w, h in workflow.manifest.sizes_12gb if w % 16 == 0 and h % 16 == 0]
-        if not sizes and workflow.default("width") and workflow.default("height"):
-            sizes = [(int(workflow.default("width")), int(workflow.default("height")))]
+        self.size_combo.clear()
+        sizes = video_sizes(workflow)
         for w, h in sizes:
-            self.size.addItem(size_label(w, h), (w, h))
+            self.size_combo.addItem(size_label(w, h), (w, h))
         wanted = self.recalled(f"size.{workflow.name}", None)
         if isinstance(wanted, list) and tuple(wanted) in sizes:
-            self.size.setCurrentIndex(sizes.index(tuple(wanted)))
+            self.size_combo.setCurrentIndex(sizes.index(tuple(wanted)))
         self.lora.blockSignals(True)
-        self.lora.setChecked(bool(self.recalled("lora", workflow.default("lora") or False)))
+        self.lora.setChecked(bool(self.recalled("lora", default_lora(workflow))))
         self.lora.blockSignals(False)
         self._apply_step_default(workflow)
         if workflow.name not in self._rates and not self.rate_runner.is_running():
@@ -242,11 +249,9 @@ class VideoPanel(ComfyStagePanel):
         self.update_cost()
 
     def _apply_step_default(self, workflow: Workflow) -> None:
-        info = workflow.manifest.video
-        if self.lora.isChecked() and info is not None and info.lora_steps:
-            self.steps.setValue(info.lora_steps)
-        else:
-            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", workflow.default("steps") or 20)))
+        remembered = None if self.lora.isChecked() else self.recalled(f"steps.{workflow.name}", None)
+        steps = video_steps(workflow, remembered, self.lora.isChecked())
+        self.steps.setValue(int(steps or 20))
 
     def _on_lora(self, _on: bool) -> None:
         wf = self.current_workflow()
@@ -311,33 +316,29 @@ class VideoPanel(ComfyStagePanel):
             raise InvalidInput(missing or "Open a project first.")
         image, voice = project.chosen_take("image"), project.chosen_take("voice")
         assert image is not None and voice is not None
-        positive = self.positive.text()
-        if not positive:
-            raise InvalidInput("The video prompt is empty.", hint="Describe what the person does.")
-        plan = self.plan(workflow)
-        params: dict[str, Any] = {"positive": positive, "negative": self.negative.text(),
-                                  "seconds": self.seconds.value(), "seed": self.seed.value()}
-        settings: dict[str, Any] = {"prompt": positive, "length (s)": self.seconds.value(),
-                                    "chunks": plan.chunks, "image take": image.id, "voice take": voice.id}
         wanted = workflow.params
-        if "width" in wanted and "height" in wanted and self.size.currentData():
-            params["width"], params["height"] = self.size.currentData()
-            settings["size"] = f"{params['width']}×{params['height']}"
-            self.remember(f"size.{workflow.name}", list(self.size.currentData()))
-        if "steps" in wanted:
-            params["steps"] = settings["steps"] = self.steps.value()
-            if not self.lora.isChecked():
-                self.remember(f"steps.{workflow.name}", self.steps.value())
+        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
+        inputs = VideoInputs(
+            image=project.path_of(image), audio=project.path_of(voice),
+            positive=self.positive.text(), negative=self.negative.text(),
+            seconds=self.seconds.value(), width=size[0] if size else None,
+            height=size[1] if size else None,
+            steps=self.steps.value() if "steps" in wanted else None, seed=self.seed.value(),
+            lora=self.lora.isChecked() if "lora" in wanted else None,
+            image_take=image.id, voice_take=voice.id)
+        request, plan = video_request(workflow, inputs)
+        if size:
+            self.remember(f"size.{workflow.name}", list(size))
+        if "steps" in wanted and not self.lora.isChecked():
+            self.remember(f"steps.{workflow.name}", self.steps.value())
         if "lora" in wanted:
-            params["lora"] = settings["4-step LoRA"] = self.lora.isChecked()
             self.remember("lora", self.lora.isChecked())
         self._plan = plan
         self._samplers_seen = []
         self.preview.clear()
         self.preview.setText("Live frames appear here once sampling starts.")
         self.preview.show()
-        uploads = {"image": project.path_of(image), "audio": project.path_of(voice)}
-        return StageRequest("video", workflow, params, uploads, settings)
+        return request
 
     # ---- job -----------------------------------------------------------------------------------
     def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
@@ -345,20 +346,19 @@ class VideoPanel(ComfyStagePanel):
         return outcome
 
     def _on_progress(self, p: Progress) -> None:
-        p = job_fraction_only(p)
-        super()._on_progress(p)
+        super()._on_progress(job_fraction_only(p))
+
+    def progress_head(self, p: Progress) -> str:
+        """ "Chunk 2/3 · step 4/20" while a sampler runs (each chunk has its own sampler node)."""
         plan = self._plan
         node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")
         if p.kind != "step" or plan is None or not node or step is None or not steps:
-            return
+            return p.message
         if node not in self._samplers_seen:
             self._samplers_seen.append(node)
         chunk = min(self._samplers_seen.index(node) + 1, plan.chunks)
-        parts = [f"Chunk {chunk}/{plan.chunks}", f"step {int(step)}/{int(steps)}"]
-        if p.elapsed_s is not None:
-            parts.append(f"elapsed {format_duration(p.elapsed_s)}")
-        parts.append(f"about {format_duration(p.eta_s)} left" if p.eta_s is not None else "ETA after a few steps")
-        self.progress_label.setText(" · ".join(parts))
+        head = f"Chunk {chunk}/{plan.chunks} · step {int(step)}/{int(steps)}"
+        return head if p.eta_s is not None else head + " · ETA after a few steps"
 
     def show_preview(self, data: bytes) -> None:
         pixmap = QPixmap()

@@ -27,10 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.speech_timing import TimingCheck, check_length
+from vidgen_desktop.pipeline.inputs import (
+    FALLBACK_VOICE_SECONDS,
+    VoiceInputs,
+    default_voice_seconds,
+    default_voice_steps,
+    sings,
+    voice_request,
+)
 from vidgen_desktop.pipeline.types import StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
@@ -46,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFERENCE_FILTER = "Voice clip (*.wav *.mp3 *.flac)"
-DEFAULT_SECONDS = 10.0
 NO_TAKE = "No take yet: Generate, or import your own audio (WAV, MP3, FLAC)."
 _WARN_STYLE = "color: #b26a00;"
 _OK_STYLE = "color: palette(placeholder-text);"
@@ -80,20 +86,23 @@ class VoicePanel(ComfyStagePanel):
         self.tags.setObjectName("voice_tags")
         self.tags.setPlaceholderText("style tags, comma separated: calm, warm, acoustic")
         self.say_form.addRow("Tags:", self.tags)
+        # the length check gets a row of its own: a two-line warning beside a button was clipped
         self.timing = QLabel()
         self.timing.setObjectName("voice_timing")
         self.timing.setWordWrap(True)
+        self.say_form.addRow(self.timing)
         reset = QPushButton("Reset to script")
         reset.setObjectName("voice_reset")
         reset.setToolTip("Put the script's text and tags back, dropping your edits")
         reset.clicked.connect(self._reset_to_scene)
-        timing_row = QHBoxLayout()
-        timing_row.addWidget(self.timing, 1)
-        timing_row.addWidget(reset)
-        self.say_form.addRow(timing_row)
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(reset)
+        self.say_form.addRow(reset_row)
         layout.addWidget(say_box)
 
         how_box, self.how_form = self.form_group("How it sounds")
+        self.how_box = how_box
         self.instruct = QPlainTextEdit()
         self.instruct.setObjectName("voice_instruct")
         self.instruct.setTabChangesFocus(True)
@@ -132,7 +141,10 @@ class VoicePanel(ComfyStagePanel):
         self.seconds.setRange(1.0, 600.0)
         self.seconds.setDecimals(1)
         self.seconds.setSuffix(" s")
-        self.seconds.setValue(float(self.recalled("seconds", DEFAULT_SECONDS)))
+        self.seconds.setValue(FALLBACK_VOICE_SECONDS)
+        # speech: follows the text's spoken length until the user sets it; songs: their length
+        self._seconds_follow = True
+        self.seconds.valueChanged.connect(self._on_seconds_edited)
         self.quality_form.addRow("Target length:", self.seconds)
         self.steps = QSpinBox()
         self.steps.setObjectName("voice_steps")
@@ -144,7 +156,7 @@ class VoicePanel(ComfyStagePanel):
         layout.addWidget(quality_box)
 
         self.instruct.setPlainText(str(self.recalled("instruct", "")))
-        self.lyrics.textChanged.connect(self.update_timing)
+        self.lyrics.textChanged.connect(self._on_text_changed)
         self.seconds.valueChanged.connect(self.update_timing)
         self.update_timing()
 
@@ -181,7 +193,24 @@ class VoicePanel(ComfyStagePanel):
             self.tags.setText(self._scene_tags)
             self.tags.setModified(False)
 
-    # ---- length check --------------------------------------------------------------------------
+    # ---- length --------------------------------------------------------------------------------
+    def _set_seconds(self, value: float) -> None:
+        self._setting_seconds = True
+        try:
+            self.seconds.setValue(value)
+        finally:
+            self._setting_seconds = False
+
+    def _on_seconds_edited(self) -> None:
+        if not getattr(self, "_setting_seconds", False):
+            self._seconds_follow = False  # the user chose a length: it stays
+
+    def _on_text_changed(self) -> None:
+        wf = self.current_workflow()
+        if self._seconds_follow and (wf is None or not sings(wf)):
+            self._set_seconds(default_voice_seconds(wf, self.lyrics.text()))
+        self.update_timing()
+
     def length_check(self) -> TimingCheck:
         return check_length(self.lyrics.text(), self.seconds.value())
 
@@ -210,24 +239,26 @@ class VoicePanel(ComfyStagePanel):
         self.how_form.setRowVisible(self.reference_row, "reference_audio" in params)
         self.how_form.setRowVisible(self.reference_text, "reference_text" in params)
         self.quality_form.setRowVisible(self.steps, "steps" in params)
+        # a group with no row left (a workflow without voice inputs) is not shown empty
+        self.how_box.setVisible(bool({"instruct", "speaker", "reference_audio", "reference_text"} & params))
         if workflow is None:
             return
-        binds_length = "seconds" in params
+        song = sings(workflow)
         self.seconds.setToolTip(
-            "How long the take should be" if binds_length else
-            "This workflow speaks at its own pace: the length is only used to check the text")
-        if binds_length and workflow.default("seconds") and "seconds" not in self._recalled_keys():
-            self.seconds.setValue(float(workflow.default("seconds")))
+            "How long the song should be" if song else
+            "This workflow speaks at its own pace: the length is only used to check the text "
+            "(it follows the text's spoken length until you change it)")
+        if song:
+            wanted = self.recalled(f"seconds.{workflow.name}", None)
+            self._set_seconds(float(wanted) if wanted else default_voice_seconds(workflow, ""))
+        elif self._seconds_follow:
+            self._set_seconds(default_voice_seconds(workflow, self.lyrics.text()))
         if "steps" in params:
-            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", workflow.default("steps") or 8)))
+            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow))))
         if "instruct" in params and not self.instruct.toPlainText().strip():
             self.instruct.setPlainText(str(workflow.default("instruct") or ""))
         if "speaker" in params:
             self._load_speakers(workflow)
-
-    def _recalled_keys(self) -> set[str]:
-        prefix = f"{self.key}."
-        return {k[len(prefix):] for k in self.context.settings.stage_values if k.startswith(prefix)}
 
     def _load_speakers(self, workflow: Workflow) -> None:
         default = str(self.recalled("speaker", workflow.default("speaker") or ""))
@@ -272,37 +303,29 @@ class VoicePanel(ComfyStagePanel):
 
     # ---- request -------------------------------------------------------------------------------
     def build_request(self, workflow: Workflow) -> StageRequest:
-        text = self.lyrics.text()
-        if not text:
-            raise InvalidInput("There is no text to speak.",
-                               hint="Type the spoken text, or generate a script first.")
-        params: dict[str, Any] = {"text": text, "seed": self.seed.value()}
-        settings: dict[str, Any] = {"text": text, "target length (s)": self.seconds.value()}
         wanted = workflow.params
-        if "tags" in wanted:
-            params["tags"] = settings["tags"] = self.tags.text().strip()
-        if "instruct" in wanted:
-            params["instruct"] = settings["voice instructions"] = self.instruct.toPlainText().strip()
+        inputs = VoiceInputs(
+            text=self.lyrics.text(),
+            tags=self.tags.text() if "tags" in wanted else None,
+            instruct=self.instruct.toPlainText() if "instruct" in wanted else None,
+            speaker=self.speaker.currentText() or None,
+            seconds=self.seconds.value(),
+            steps=self.steps.value() if "steps" in wanted else None,
+            seed=self.seed.value(),
+            reference_audio=self._reference,
+            reference_text=self.reference_text.text() if "reference_text" in wanted else None,
+        )
+        request = voice_request(workflow, inputs)
+        params = request.params
+        if "instruct" in params:
             self.remember("instruct", params["instruct"])
-        if "speaker" in wanted and self.speaker.currentText():
-            params["speaker"] = settings["speaker"] = self.speaker.currentText()
+        if "speaker" in params:
             self.remember("speaker", params["speaker"])
-        if "seconds" in wanted:
-            params["seconds"] = self.seconds.value()
-        if "steps" in wanted:
-            params["steps"] = settings["steps"] = self.steps.value()
-            self.remember(f"steps.{workflow.name}", self.steps.value())
-        uploads: dict[str, Path] = {}
-        if "reference_audio" in wanted:
-            if self._reference is None:
-                raise InvalidInput("This workflow copies a voice: choose a reference clip first.",
-                                   hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.")
-            uploads["reference_audio"] = self._reference
-            settings["reference clip"] = self._reference.name
-        if "reference_text" in wanted:
-            params["reference_text"] = self.reference_text.text().strip()
-        self.remember("seconds", self.seconds.value())
-        return StageRequest("voice", workflow, params, uploads, settings)
+        if "steps" in params:
+            self.remember(f"steps.{workflow.name}", params["steps"])
+        if sings(workflow):
+            self.remember(f"seconds.{workflow.name}", self.seconds.value())
+        return request
 
     def missing_inputs(self) -> str:
         if self.project is None:

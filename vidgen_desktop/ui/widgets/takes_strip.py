@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QIcon, QImage, QImageReader, QPixmap
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QImage,
+    QImageReader,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -103,8 +112,11 @@ class TakesStrip(QWidget):
         self.list.setWrapping(False)
         self.list.setMovement(QListView.Movement.Static)
         self.list.setIconSize(THUMB)
-        self.list.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 40))
-        self.list.setFixedHeight(THUMB.height() + 62)
+        # labels may take two lines ("✓ #12 · 1:23:45 · imported"), never get cut mid-word
+        self.list.setWordWrap(True)
+        line = QFontMetrics(self.list.font()).lineSpacing()
+        self.list.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 24 + 2 * line))
+        self.list.setFixedHeight(THUMB.height() + 46 + 2 * line)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setAccessibleName("Takes")
@@ -149,10 +161,9 @@ class TakesStrip(QWidget):
             "video": style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
         }.get(self.kind, style.standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         wanted: dict[str, Path] = {}
-        for n, take in enumerate(self._takes, start=1):
+        for take in self._takes:
             item = QListWidgetItem(icon, "")
             item.setData(TAKE_ID_ROLE, take.id)
-            item.setToolTip(take_tooltip(take, n))
             item.setSizeHint(self.list.gridSize())
             self.list.addItem(item)
             if self.kind == "image":
@@ -199,14 +210,19 @@ class TakesStrip(QWidget):
             if item is None:
                 continue
             is_chosen = take.id == self._chosen
-            item.setText(self._label(n, take))
+            label = self._label(n, take)
             font = QFont(self.list.font())
             font.setBold(is_chosen)
             item.setFont(font)
+            # two lines of the cell's width; anything longer is elided by us (Qt would cut it
+            # mid-word), and the tooltip's first line always has all of it
+            room = 2 * (self.list.gridSize().width() - 12)
+            item.setText(QFontMetrics(font).elidedText(label, Qt.TextElideMode.ElideRight, room))
+            tip = f"{label}\n{take_tooltip(take, n)}"
+            item.setToolTip(tip + "\n(chosen for the next stage)" if is_chosen else tip)
             item.setSelected(is_chosen)
             if is_chosen:
                 self.list.setCurrentItem(item)
-                item.setToolTip(take_tooltip(take, n) + "\n(chosen for the next stage)")
 
     def _refresh_empty(self) -> None:
         has = bool(self._takes)
