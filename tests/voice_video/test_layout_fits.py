@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from tests.fakes.fake_comfy_data import PNG_1PX
-from tests.voice_video.conftest import add_take, wav_bytes
 from tests.shared_data import REPO_ROOT
+from tests.voice_video.conftest import add_take, wav_bytes
 
 SIZES = ((1024, 680), (1280, 800), (1920, 1080))
 
