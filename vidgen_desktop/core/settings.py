@@ -43,6 +43,8 @@ class Settings(BaseModel):
     workflows: dict[str, str] = Field(default_factory=dict)
     #: last project folder opened
     last_project: str = ""
+    #: where new projects go ("" = the per-user default, Documents/VidGen Projects)
+    projects_dir: str = ""
     #: stage-specific remembered values (sizes, steps, ...), keyed "stage.name"
     stage_values: dict[str, object] = Field(default_factory=dict)
     #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import Qt, QUrl, qVersion
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from vidgen_desktop import APP_NAME, __version__
 from vidgen_desktop.paths import UserPaths
 from vidgen_desktop.ui.app_icon import app_icon
+from vidgen_desktop.ui.widgets.reveal import reveal
 
 ServerVersions = Callable[[], Mapping[str, str]]
 
@@ -142,4 +143,4 @@ class AboutDialog(QDialog):
         QGuiApplication.clipboard().setText(self.details_text())
 
     def open_path(self, path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.path_dialog = reveal(path, path.name, self)

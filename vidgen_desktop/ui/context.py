@@ -75,6 +75,11 @@ class AppContext(QObject):
         self.takes_changed.emit(stage)
         self.stages_changed.emit()
 
+    def projects_dir(self) -> Path:
+        """Where new projects go: the folder chosen in Settings, else the per-user default."""
+        chosen = self.settings.projects_dir.strip()
+        return Path(chosen).expanduser() if chosen else self.paths.projects_dir
+
     # -- servers ----------------------------------------------------------------------------
     def comfy_client(self) -> ComfyClient:
         """The shared ComfyUI client (one WebSocket per server). Creating it does no I/O."""

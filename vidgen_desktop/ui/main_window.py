@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,6 +23,7 @@ from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
 from vidgen_desktop.ui.status_bar import AppStatusBar
 from vidgen_desktop.ui.stepper import Stepper
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
+from vidgen_desktop.ui.widgets.reveal import reveal
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,7 @@ class MainWindow(QMainWindow):
 
         log_action = QAction("Open &Log File", self)
         log_action.triggered.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_file)))
-        )
+            lambda: reveal(self.context.paths.log_file, "The log file", self))
         self.help_menu.addAction(log_action)
         about_action = QAction(f"&About {APP_NAME}", self)
         about_action.setObjectName("action_about")
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
 
     def _open_project_folder(self) -> None:
         if self.context.project is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.project.root)))
+            self.path_dialog = reveal(self.context.project.root, "The project folder", self)
 
     def _on_project_changed(self, project: object) -> None:
         name = getattr(getattr(project, "data", None), "name", "")

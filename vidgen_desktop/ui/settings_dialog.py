@@ -1,21 +1,55 @@
-"""Edit › Settings…: server URLs and the GPU hand-off switch, saved through the context."""
+"""Edit › Settings…: server URLs (each with Test connection), the projects folder and the GPU
+hand-off switch, saved through the context. Testing runs off the GUI thread."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.workers.runner import TaskRunner
+
+
+def test_ollama(url: str) -> str:
+    """Worker side: "Ollama 0.32.15 · 2 models", or raises a VidGenError saying why not."""
+    from vidgen_desktop.core.settings import normalise_ollama_host
+    from vidgen_desktop.ollama_client.service import OllamaService
+
+    service = OllamaService(normalise_ollama_host(url), timeout_s=3.0)
+    version = service.version()
+    count = len(service.list_models())
+    return f"Ollama {version} · {count} model{'s' if count != 1 else ''} installed"
+
+
+def test_comfyui(url: str) -> str:
+    """Worker side: "ComfyUI 0.25.0 · NVIDIA … 12.0 GB", or raises a VidGenError."""
+    from vidgen_desktop.comfy.client import ComfyClient
+    from vidgen_desktop.core.progress import format_gb
+
+    client = ComfyClient(url, timeout=3.0)
+    try:
+        stats = client.system_stats()
+    finally:
+        client.close()
+    dev = stats.primary
+    gpu = f" · {dev.name} {format_gb(dev.vram_total)}" if dev is not None and dev.vram_total else ""
+    return f"ComfyUI {stats.system.comfyui_version or '(version unknown)'}{gpu}"
 
 
 def url_problem(text: str) -> str:
@@ -43,6 +77,14 @@ class SettingsDialog(QDialog):
         self.ollama_url.setObjectName("ollama_url")
         self.comfy_url = QLineEdit(s.comfyui_url)
         self.comfy_url.setObjectName("comfyui_url")
+        self.ollama_test, self.ollama_result = self._test_row("ollama", test_ollama, self.ollama_url)
+        self.comfy_test, self.comfy_result = self._test_row("comfyui", test_comfyui, self.comfy_url)
+        self.projects_dir = QLineEdit(s.projects_dir or str(context.paths.projects_dir))
+        self.projects_dir.setObjectName("projects_dir")
+        self.projects_dir.setToolTip("New projects are made in this folder")
+        choose = QPushButton("Choose…")
+        choose.setObjectName("projects_dir_choose")
+        choose.clicked.connect(self._choose_projects_dir)
         self.gpu_handoff = QCheckBox("Free GPU memory between Ollama and ComfyUI")
         self.gpu_handoff.setObjectName("gpu_handoff")
         self.gpu_handoff.setChecked(s.gpu_handoff)
@@ -59,9 +101,12 @@ class SettingsDialog(QDialog):
             env_note.setText(f"OLLAMA_HOST is set: this session uses {s.effective_ollama_url()}.")
         env_note.setVisible(bool(env_note.text()))
         form = QFormLayout()
-        form.addRow("Ollama URL", self.ollama_url)
+        form.addRow("Ollama URL", self._row(self.ollama_url, self.ollama_test))
+        form.addRow("", self.ollama_result)
         form.addRow("", env_note)
-        form.addRow("ComfyUI URL", self.comfy_url)
+        form.addRow("ComfyUI URL", self._row(self.comfy_url, self.comfy_test))
+        form.addRow("", self.comfy_result)
+        form.addRow("Projects folder", self._row(self.projects_dir, choose))
         form.addRow("", self.gpu_handoff)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -76,6 +121,60 @@ class SettingsDialog(QDialog):
             edit.textChanged.connect(self._validate)
         self.setMinimumWidth(480)
         self._validate()
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(widgets[0], 1)
+        for w in widgets[1:]:
+            layout.addWidget(w)
+        return row
+
+    def _test_row(self, name: str, probe: Any, edit: QLineEdit) -> tuple[QPushButton, QLabel]:
+        button = QPushButton("Test connection")
+        button.setObjectName(f"{name}_test")
+        button.setToolTip("Ask this server for its version now (the URL as typed, before OK)")
+        result = QLabel()
+        result.setObjectName(f"{name}_test_result")
+        result.setWordWrap(True)
+        result.hide()
+        runner = TaskRunner(f"settings-test-{name}", self)
+        runner.succeeded.connect(lambda text: self._show_result(result, "✓ " + text, ok=True))
+        runner.failed.connect(lambda error: self._show_result(result, "✗ " + _why(error), ok=False))
+        runner.done.connect(lambda: button.setEnabled(True))
+        self._runners = [*getattr(self, "_runners", []), runner]
+
+        def start() -> None:
+            url = edit.text().strip()
+            problem = url_problem(url)
+            if problem:
+                self._show_result(result, f"✗ The URL {problem}.", ok=False)
+                return
+            button.setEnabled(False)
+            self._show_result(result, "Testing…", ok=True)
+            runner.start(lambda report, token: probe(url))
+
+        button.clicked.connect(start)
+        edit.textChanged.connect(result.hide)
+        return button, result
+
+    @staticmethod
+    def _show_result(label: QLabel, text: str, ok: bool) -> None:
+        label.setText(text)
+        label.setStyleSheet("" if ok else "color: #c62828;")
+        label.show()
+
+    def _choose_projects_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for new projects", self.projects_dir.text())
+        if folder:
+            self.projects_dir.setText(folder)
+
+    def done(self, result: int) -> None:
+        for runner in getattr(self, "_runners", []):
+            runner.shutdown(3000)
+        super().done(result)
 
     def _validate(self) -> bool:
         problems = []
@@ -96,6 +195,8 @@ class SettingsDialog(QDialog):
         s.ollama_url = self.ollama_url.text().strip().rstrip("/")
         s.comfyui_url = self.comfy_url.text().strip().rstrip("/")
         s.gpu_handoff = self.gpu_handoff.isChecked()
+        folder = self.projects_dir.text().strip()
+        s.projects_dir = "" if not folder or Path(folder) == self.context.paths.projects_dir else folder
         self.context.update_settings()
         super().accept()
 
@@ -110,3 +211,8 @@ def open_settings_dialog(parent: QWidget, context: AppContext) -> SettingsDialog
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
     return dialog
+
+
+def _why(error: VidGenError) -> str:
+    """The first line a user needs: "not reachable at URL", not a traceback."""
+    return error.message

@@ -83,13 +83,13 @@ class AppStatusBar(QStatusBar):
             self.job_bar.setFormat(f"{progress.fraction * 100:.0f} %")
         self.job_bar.show()
 
-    def clear_job(self, message: str = "", linger_ms: int = FINISHED_LINGER_MS) -> None:
+    def clear_job(self, message: str = "", linger_ms: int | None = None) -> None:
         """The job ended: say what and when (`message`), then let the line fade."""
         self.job_label.setText(message)
         self.job_bar.hide()
         self._fade.stop()
         if message:
-            self._fade.start(linger_ms)
+            self._fade.start(FINISHED_LINGER_MS if linger_ms is None else linger_ms)
 
     def show_notice(self, level: str, text: str) -> None:
         self.showMessage(("⚠ " if level == "warning" else "") + text, NOTICE_MS)

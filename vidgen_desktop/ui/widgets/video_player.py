@@ -9,8 +9,8 @@ import os
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from vidgen_desktop.core.errors import StorageError
 from vidgen_desktop.ui.widgets.media_transport import MediaTransport, TransportOwner
+from vidgen_desktop.ui.widgets.reveal import reveal
 from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class VideoPlayer(QWidget, TransportOwner):
 
     def open_folder(self) -> None:
         if self.path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
+            self.path_dialog = reveal(self.path.parent, "The video's folder", self)
 
     def shutdown(self) -> None:
         """Stop playback and wait for a running export (the owner is closing)."""
