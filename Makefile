@@ -10,13 +10,17 @@ setup:  ## install system libraries and the venv (with test extras)
 run: setup  ## install, then launch the app
 	.venv/bin/python -m vidgen_desktop
 
-test: setup  ## install, then lint and run the whole test suite offscreen
+test: setup  ## install, then lint, type-check and run the whole test suite offscreen
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-lint:  ## ruff
+lint:  ## ruff (lint and format) and mypy
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench: setup  ## run the benchmarks and print their numbers
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py

@@ -27,15 +27,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
-from tests.fakes.fake_comfy import FakeComfy, FakeOutput  # noqa: E402
-from tests.fakes.fake_comfy_data import load_recorded  # noqa: E402
-from vidgen_desktop.comfy import ComfyClient, run_job  # noqa: E402
-from vidgen_desktop.core.project import Project  # noqa: E402
-from vidgen_desktop.workers.runner import TaskRunner  # noqa: E402
+from tests.fakes.fake_comfy import FakeComfy, FakeOutput
+from tests.fakes.fake_comfy_data import load_recorded
+from vidgen_desktop.comfy import ComfyClient, run_job
+from vidgen_desktop.core.project import Project
+from vidgen_desktop.workers.runner import TaskRunner
 
 GRAPH = load_recorded("v0.25", "sampler_txt2img")["submit"]["request"]["json"]["prompt"]
 
@@ -44,17 +44,22 @@ class RemoteFake:
     """Drives a FakeComfy in a child process over stdin/stdout JSON lines."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         self.url = self._ask({"cmd": "url"})
 
-    def _ask(self, msg: dict):  # noqa: ANN202
+    def _ask(self, msg: dict):
         assert self.proc.stdin and self.proc.stdout
         self.proc.stdin.write(json.dumps(msg) + "\n")
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())
 
-    def configure(self, **knobs) -> None:  # noqa: ANN003
+    def configure(self, **knobs) -> None:
         self._ask({"cmd": "set", **knobs})
 
     def last_null_at(self) -> float:
@@ -74,7 +79,9 @@ def serve() -> int:
         elif msg["cmd"] == "set":
             for key, value in msg.items():
                 if key == "output_mb":
-                    fake.outputs = [FakeOutput("big_00001_.mp4", size=value * 1_000_000, animated=True)]
+                    fake.outputs = [
+                        FakeOutput("big_00001_.mp4", size=value * 1_000_000, animated=True)
+                    ]
                 elif key != "cmd":
                     setattr(fake, key, value)
             reply = True
@@ -119,13 +126,15 @@ class StallMeter:
         self.timer.stop()
 
 
-def run_one(fake: RemoteFake, client: ComfyClient, project: Project, meter: StallMeter | None) -> dict:
+def run_one(
+    fake: RemoteFake, client: ComfyClient, project: Project, meter: StallMeter | None
+) -> dict:
     runner = TaskRunner("bench")
     counts = {"progress": 0, "preview": 0}
     state: dict = {}
     loop = QEventLoop()
 
-    def on_progress(p) -> None:  # noqa: ANN001
+    def on_progress(p) -> None:
         counts["progress"] += 1
         if p.message.startswith("Saving") and "download_at" not in state:
             state["download_at"] = time.monotonic()
@@ -133,7 +142,7 @@ def run_one(fake: RemoteFake, client: ComfyClient, project: Project, meter: Stal
             counts["preview"] += 1
             state["image"] = QImage.fromData(p.preview)  # what a preview widget would do
 
-    def on_succeeded(result) -> None:  # noqa: ANN001
+    def on_succeeded(result) -> None:
         state["succeeded_at"] = time.monotonic()
         state["result"] = result
 
@@ -150,17 +159,27 @@ def run_one(fake: RemoteFake, client: ComfyClient, project: Project, meter: Stal
     if "error" in state:
         raise RuntimeError(state["error"].user_text())
     null_at = fake.last_null_at()
-    phase = "download" if meter and meter.worst_at >= state.get("download_at", 1e18) else "streaming"
-    return {"null_to_done_ms": (state["succeeded_at"] - null_at) * 1000, **counts, "worst_phase": phase,
-            "bytes": sum(f.size for f in state["result"].files)}
+    phase = (
+        "download" if meter and meter.worst_at >= state.get("download_at", 1e18) else "streaming"
+    )
+    return {
+        "null_to_done_ms": (state["succeeded_at"] - null_at) * 1000,
+        **counts,
+        "worst_phase": phase,
+        "bytes": sum(f.size for f in state["result"].files),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=3.0, help="sampling time at 50 steps/s")
-    parser.add_argument("--runs", type=int, default=5, help="small image jobs for the latency median")
-    parser.add_argument("--stream-runs", type=int, default=3, help="repeats of the stall measurement")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="small image jobs for the latency median"
+    )
+    parser.add_argument(
+        "--stream-runs", type=int, default=3, help="repeats of the stall measurement"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -173,12 +192,18 @@ def main() -> int:
     try:
         # 1) executing null -> succeeded in the GUI thread, small PNG output
         fake.configure(steps=4)
-        latencies = [run_one(fake, client, project, None)["null_to_done_ms"] for _ in range(args.runs)]
-        print(f"executing-null -> job done in GUI thread (small image): median "
-              f"{statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms over {args.runs} runs "
-              f"(target <= 200 ms)")
+        latencies = [
+            run_one(fake, client, project, None)["null_to_done_ms"] for _ in range(args.runs)
+        ]
+        print(
+            f"executing-null -> job done in GUI thread (small image): median "
+            f"{statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms over {args.runs} runs "
+            f"(target <= 200 ms)"
+        )
         # 2) stall under 50 progress/s + 5 previews/s, then a big download
-        fake.configure(steps=int(args.seconds * 50), step_delay=1 / 50, preview_every=10, output_mb=args.mb)
+        fake.configure(
+            steps=int(args.seconds * 50), step_delay=1 / 50, preview_every=10, output_mb=args.mb
+        )
         worst: list[float] = []
         for _ in range(args.stream_runs):
             meter = StallMeter()
@@ -188,12 +213,16 @@ def main() -> int:
             gaps = sorted(meter.gaps)
             p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
             worst.append(meter.worst_ms)
-            print(f"stream {stats['progress']} progress reports ({stats['preview']} previews) + "
-                  f"{stats['bytes'] / 1e6:.0f} MB download in {wall:.2f} s: longest GUI stall "
-                  f"{meter.worst_ms:.1f} ms (during {stats['worst_phase']}), p99 tick gap {p99:.2f} ms; "
-                  f"executing-null -> done incl. download {stats['null_to_done_ms']:.0f} ms")
-        print(f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms "
-              f"over {len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}")
+            print(
+                f"stream {stats['progress']} progress reports ({stats['preview']} previews) + "
+                f"{stats['bytes'] / 1e6:.0f} MB download in {wall:.2f} s: longest GUI stall "
+                f"{meter.worst_ms:.1f} ms (during {stats['worst_phase']}), p99 tick gap {p99:.2f} ms; "
+                f"executing-null -> done incl. download {stats['null_to_done_ms']:.0f} ms"
+            )
+        print(
+            f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms "
+            f"over {len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}"
+        )
     finally:
         client.close()
         fake.stop()

@@ -35,11 +35,16 @@ def frozen_command(dist: Path) -> list[str]:
 
 def time_to_first_window(command: list[str], platform: str) -> float:
     with tempfile.TemporaryDirectory(prefix="vidgen-bench-") as home:
-        env = {**os.environ, "VIDGEN_STARTUP_PROBE": "1", "VIDGEN_HOME": home,
-               "QT_QPA_PLATFORM": platform}
+        env = {
+            **os.environ,
+            "VIDGEN_STARTUP_PROBE": "1",
+            "VIDGEN_HOME": home,
+            "QT_QPA_PLATFORM": platform,
+        }
         started = time.perf_counter()
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         try:
             assert proc.stdout is not None
             for line in proc.stdout:  # blocks per line; the deadline guards a silent hang

@@ -27,18 +27,23 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
 
-from bench.bench_comfy_job import RemoteFake, StallMeter  # noqa: E402
+from bench.bench_comfy_job import RemoteFake, StallMeter
 
 
 class ImageFake(RemoteFake):
     """The same child-process fake, serving /object_info stocked with our workflows' models."""
 
-    def __init__(self) -> None:  # noqa: D107 - same protocol as RemoteFake
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         self.url = self._ask({"cmd": "url"})
 
 
@@ -55,8 +60,9 @@ def serve() -> int:
         elif msg["cmd"] == "set":
             for key, value in msg.items():
                 if key == "output_mb":
-                    fake.outputs = ([FakeOutput("big_00001_.png", size=value * 1_000_000)]
-                                    if value else None)
+                    fake.outputs = (
+                        [FakeOutput("big_00001_.png", size=value * 1_000_000)] if value else None
+                    )
                 elif key != "cmd":
                     setattr(fake, key, value)
             reply = True
@@ -70,28 +76,33 @@ def serve() -> int:
     return 0
 
 
-def build(url: str):  # noqa: ANN201 - (window, panel)
+def build(url: str):
     from vidgen_desktop.app import build_window
     from vidgen_desktop.core.scene import AudioPart, PromptPair, Scene
 
     home = Path(os.environ["VIDGEN_HOME"])
     (home / "config").mkdir(parents=True, exist_ok=True)
-    (home / "config" / "settings.json").write_text(json.dumps(
-        {"comfyui_url": url, "gpu_handoff": False, "ollama_url": "http://127.0.0.1:9"}), "utf-8")
+    (home / "config" / "settings.json").write_text(
+        json.dumps({"comfyui_url": url, "gpu_handoff": False, "ollama_url": "http://127.0.0.1:9"}),
+        "utf-8",
+    )
     window = build_window()
     window.resize(1280, 800)
     window.show()
     window.show_stage(2)
     panel = window.panels[2]
-    window.context.set_scene(Scene(
-        audio=AudioPart(lyrics="la", tags=["calm"]),
-        video=PromptPair(positive_prompt="a", negative_prompt="b"),
-        image=PromptPair(positive_prompt="a lighthouse at dusk", negative_prompt="blurry")))
+    window.context.set_scene(
+        Scene(
+            audio=AudioPart(lyrics="la", tags=["calm"]),
+            video=PromptPair(positive_prompt="a", negative_prompt="b"),
+            image=PromptPair(positive_prompt="a lighthouse at dusk", negative_prompt="blurry"),
+        )
+    )
     wait_for(lambda: panel.generate_button.isEnabled(), 10)
     return window, panel
 
 
-def wait_for(cond, seconds: float) -> None:  # noqa: ANN001
+def wait_for(cond, seconds: float) -> None:
     """Run the event loop (not a busy loop: that would steal the GIL from the workers) until cond."""
     if cond():
         return
@@ -112,20 +123,20 @@ def wait_for(cond, seconds: float) -> None:  # noqa: ANN001
         raise RuntimeError("timed out waiting for the panel")
 
 
-def run_one(panel, meter: StallMeter | None = None) -> dict:  # noqa: ANN001
+def run_one(panel, meter: StallMeter | None = None) -> dict:
     """One generation through the panel; returns when its image is on screen."""
     state: dict = {"previews": 0}
 
     def on_shown(_file: str) -> None:
         state["shown_at"] = time.monotonic()
 
-    def on_progress(p) -> None:  # noqa: ANN001
+    def on_progress(p) -> None:
         if p.kind == "preview":
             state["previews"] += 1
         if p.message.startswith("Saving") and "download_at" not in state:
             state["download_at"] = time.monotonic()
 
-    def on_failed(error) -> None:  # noqa: ANN001
+    def on_failed(error) -> None:
         state["error"] = error.user_text()
 
     panel.image_shown.connect(on_shown)
@@ -135,8 +146,16 @@ def run_one(panel, meter: StallMeter | None = None) -> dict:  # noqa: ANN001
         meter.start()
     panel.generate()
     # a 200 MB filler "PNG" does not decode: the view then says so, which ends the wait as well
-    wait_for(lambda: "error" in state or (not panel.runner.is_running() and (
-        "shown_at" in state or panel.view.message().startswith("Cannot"))), 60)
+    wait_for(
+        lambda: (
+            "error" in state
+            or (
+                not panel.runner.is_running()
+                and ("shown_at" in state or panel.view.message().startswith("Cannot"))
+            )
+        ),
+        60,
+    )
     if meter is not None:
         meter.stop()
     panel.image_shown.disconnect(on_shown)
@@ -168,9 +187,13 @@ def main() -> int:
         for _ in range(args.runs):
             state = run_one(panel)
             latencies.append((state["shown_at"] - fake.last_null_at()) * 1000)
-        print(f"executing-null -> image shown in the Image panel: median {statistics.median(latencies):.1f} ms,"
-              f" max {max(latencies):.1f} ms over {args.runs} runs (target <= 200 ms)")
-        fake.configure(steps=int(args.seconds * 50), step_delay=1 / 50, preview_every=10, output_mb=args.mb)
+        print(
+            f"executing-null -> image shown in the Image panel: median {statistics.median(latencies):.1f} ms,"
+            f" max {max(latencies):.1f} ms over {args.runs} runs (target <= 200 ms)"
+        )
+        fake.configure(
+            steps=int(args.seconds * 50), step_delay=1 / 50, preview_every=10, output_mb=args.mb
+        )
         worst = []
         for _ in range(args.stream_runs):
             meter = StallMeter()
@@ -181,11 +204,15 @@ def main() -> int:
             p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
             phase = "download" if meter.worst_at >= state.get("download_at", 1e18) else "streaming"
             worst.append(meter.worst_ms)
-            print(f"{args.seconds * 50:.0f} progress msgs + {state['previews']} previews shown + "
-                  f"{args.mb} MB download in {wall:.2f} s: longest GUI stall {meter.worst_ms:.1f} ms "
-                  f"(during {phase}), p99 tick gap {p99:.2f} ms")
-        print(f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms over "
-              f"{len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}")
+            print(
+                f"{args.seconds * 50:.0f} progress msgs + {state['previews']} previews shown + "
+                f"{args.mb} MB download in {wall:.2f} s: longest GUI stall {meter.worst_ms:.1f} ms "
+                f"(during {phase}), p99 tick gap {p99:.2f} ms"
+            )
+        print(
+            f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms over "
+            f"{len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}"
+        )
     finally:
         if window is not None:
             window.comfy_monitor.shutdown()

@@ -35,8 +35,12 @@ for p in window.panels:
 
 
 def _env(home: str) -> dict[str, str]:
-    return {**os.environ, "VIDGEN_HOME": home, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-            "PYTHONPATH": str(REPO)}
+    return {
+        **os.environ,
+        "VIDGEN_HOME": home,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "PYTHONPATH": str(REPO),
+    }
 
 
 def main() -> int:
@@ -44,22 +48,40 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         env = {**_env(home), "VIDGEN_STARTUP_PROBE": "1"}
         for i in range(RUNS + 1):  # the first run warms the caches and is dropped
-            out = subprocess.run([sys.executable, "-m", "vidgen_desktop"], env=env, cwd=REPO,
-                                 capture_output=True, text=True, timeout=60)
-            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("first_shown")), None)
+            out = subprocess.run(
+                [sys.executable, "-m", "vidgen_desktop"],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            line = next(
+                (ln for ln in out.stdout.splitlines() if ln.startswith("first_shown")), None
+            )
             if line is None:
                 print(f"startup run {i} failed: rc={out.returncode}\n{out.stderr[-2000:]}")
                 return 1
             if i:
                 times.append(float(line.split()[1]))
-        rss = subprocess.run([sys.executable, "-c", _RSS_CHILD], env=_env(home), cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
-    print(f"startup_to_first_shown_s median={statistics.median(times):.3f} min={min(times):.3f} "
-          f"max={max(times):.3f} runs={len(times)} (target <= 0.5)")
+        rss = subprocess.run(
+            [sys.executable, "-c", _RSS_CHILD],
+            env=_env(home),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    print(
+        f"startup_to_first_shown_s median={statistics.median(times):.3f} min={min(times):.3f} "
+        f"max={max(times):.3f} runs={len(times)} (target <= 0.5)"
+    )
     fields = dict(part.split(":") for part in rss.stdout.split()) if rss.returncode == 0 else {}
     if fields:
-        print(f"idle_rss_mb={int(fields['VmRSS']) / 1024:.1f} peak_rss_mb={int(fields['VmHWM']) / 1024:.1f}"
-              " (target <= 120)")
+        print(
+            f"idle_rss_mb={int(fields['VmRSS']) / 1024:.1f} peak_rss_mb={int(fields['VmHWM']) / 1024:.1f}"
+            " (target <= 120)"
+        )
     else:
         print(f"idle RSS run failed: rc={rss.returncode}\n{rss.stderr[-2000:]}")
         return 1

@@ -39,9 +39,13 @@ def talking_mp4() -> Path:
 
         from tests.fakes.media_files import make_test_mp4
 
-        _app = QApplication.instance() or QApplication([])  # noqa: F841 - multimedia needs it
-        _MP4 = make_test_mp4(Path(tempfile.mkdtemp(prefix="vidgen-bench-mp4-")) / "talking.mp4",
-                             seconds=2.0, with_audio=True, small=True)
+        _app = QApplication.instance() or QApplication([])
+        _MP4 = make_test_mp4(
+            Path(tempfile.mkdtemp(prefix="vidgen-bench-mp4-")) / "talking.mp4",
+            seconds=2.0,
+            with_audio=True,
+            small=True,
+        )
     return _MP4
 
 
@@ -54,12 +58,30 @@ def one_run(args: argparse.Namespace, show: bool) -> dict[str, float]:
     ollama.comfy = comfy
     comfy.steps, comfy.step_delay = args.steps, args.step_delay
     home = tempfile.mkdtemp(prefix="vidgen-bench-")
-    cmd = [sys.executable, "-m", "vidgen_desktop.cli.main", "run", "--topic", "a lighthouse keeper's last night",
-           "--project", f"{home}/lighthouse", "--comfyui", comfy.url, "--ollama", ollama.url]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vidgen_desktop.cli.main",
+        "run",
+        "--topic",
+        "a lighthouse keeper's last night",
+        "--project",
+        f"{home}/lighthouse",
+        "--comfyui",
+        comfy.url,
+        "--ollama",
+        ollama.url,
+    ]
     try:
         start = time.monotonic()
-        proc = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, VIDGEN_HOME=home), capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env=dict(os.environ, VIDGEN_HOME=home),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         wall = time.monotonic() - start
     finally:
         comfy.stop()
@@ -67,7 +89,7 @@ def one_run(args: argparse.Namespace, show: bool) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"vidgen run failed ({proc.returncode}):\n{proc.stderr}")
     lines = proc.stderr.splitlines()
-    table = lines[next(i for i, line in enumerate(lines) if "our overhead" in line):]
+    table = lines[next(i for i, line in enumerate(lines) if "our overhead" in line) :]
     if show:
         print("$ " + " ".join(cmd[2:]))
         print("\n".join(line for line in lines if line.startswith("==") or "done in" in line))
@@ -90,7 +112,9 @@ def main() -> int:
     for key in results[0]:
         values = [r[key] for r in results]
         label = "overhead" if key != "process wall" else ""
-        print(f"  {key:<13} {label:<9} {statistics.median(values):.3f}  (min {min(values):.3f}, max {max(values):.3f})")
+        print(
+            f"  {key:<13} {label:<9} {statistics.median(values):.3f}  (min {min(values):.3f}, max {max(values):.3f})"
+        )
     return 0
 
 

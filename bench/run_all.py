@@ -23,8 +23,13 @@ def main() -> int:
             continue
         started = time.monotonic()
         print(f"== {script.name}", flush=True)
-        proc = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, capture_output=True,
-                              text=True, timeout=900)
+        proc = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         print(proc.stdout.rstrip())
         if proc.returncode != 0:
             failed += 1

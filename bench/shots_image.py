@@ -16,11 +16,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QPointF  # noqa: E402
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QRadialGradient  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QPointF
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QRadialGradient
+from PySide6.QtWidgets import QApplication
 
-from tests.fakes.fake_comfy import FakeComfy, FakeOutput  # noqa: E402
+from tests.fakes.fake_comfy import FakeComfy, FakeOutput
 
 
 def picture(w: int, h: int, hue: int) -> bytes:
@@ -46,7 +46,7 @@ def picture(w: int, h: int, hue: int) -> bytes:
     return bytes(data)
 
 
-def wait_for(cond, seconds: float = 20) -> None:  # noqa: ANN001
+def wait_for(cond, seconds: float = 20) -> None:
     end = time.monotonic() + seconds
     while not cond():
         if time.monotonic() > end:
@@ -60,26 +60,35 @@ def settle(ms: int = 300) -> None:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
-def shoot(fake, size: tuple[int, int], out: Path) -> None:  # noqa: ANN001 - FakeComfy
+def shoot(fake, size: tuple[int, int], out: Path) -> None:
     from vidgen_desktop.app import build_window
     from vidgen_desktop.core.scene import AudioPart, PromptPair, Scene
 
     home = Path(tempfile.mkdtemp(prefix="vidgen-shots-"))  # a fresh project per window size
     os.environ["VIDGEN_HOME"] = str(home)
     (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps(
-        {"comfyui_url": fake.url, "gpu_handoff": False, "ollama_url": "http://127.0.0.1:9"}), "utf-8")
+    (home / "config" / "settings.json").write_text(
+        json.dumps(
+            {"comfyui_url": fake.url, "gpu_handoff": False, "ollama_url": "http://127.0.0.1:9"}
+        ),
+        "utf-8",
+    )
     window = build_window()
     window.resize(*size)
     window.show()
     window.show_stage(2)
     panel = window.panels[2]
-    window.context.set_scene(Scene(
-        audio=AudioPart(lyrics="The light keeps turning", tags=["calm", "piano"]),
-        video=PromptPair(positive_prompt="slow push-in", negative_prompt="jitter"),
-        image=PromptPair(positive_prompt="an old lighthouse at dusk, warm light in the lantern room, "
-                                         "calm sea, photographed on 35 mm film",
-                         negative_prompt="blurry, text, watermark")))
+    window.context.set_scene(
+        Scene(
+            audio=AudioPart(lyrics="The light keeps turning", tags=["calm", "piano"]),
+            video=PromptPair(positive_prompt="slow push-in", negative_prompt="jitter"),
+            image=PromptPair(
+                positive_prompt="an old lighthouse at dusk, warm light in the lantern room, "
+                "calm sea, photographed on 35 mm film",
+                negative_prompt="blurry, text, watermark",
+            ),
+        )
+    )
     wait_for(panel.generate_button.isEnabled)
     panel.settings_box.style_edit.setText("soft pastel colours")
     for n, hue in enumerate((210, 20, 280)):

@@ -37,7 +37,7 @@ def _rodata(elf: bytes) -> tuple[int, int]:
     """File offset and size of the .rodata section of a 64-bit little-endian ELF file."""
     if elf[:4] != b"\x7fELF" or elf[4] != 2 or elf[5] != 1:
         raise ValueError("not a 64-bit little-endian ELF file")
-    shoff, = struct.unpack_from("<Q", elf, 0x28)
+    (shoff,) = struct.unpack_from("<Q", elf, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", elf, 0x3A)
     sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
     strtab_off = sections[shstrndx][4]
@@ -49,11 +49,11 @@ def _rodata(elf: bytes) -> tuple[int, int]:
 
 
 def _items(package: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
-    header_size, = struct.unpack_from("<H", package, 0)
+    (header_size,) = struct.unpack_from("<H", package, 0)
     if package[2:4] != b"\xda\x27" or package[12:16] != b"CmnD":
         raise ValueError("not an ICU common data package")
     toc = package[header_size:]
-    count, = struct.unpack_from("<I", toc, 0)
+    (count,) = struct.unpack_from("<I", toc, 0)
     entries = [struct.unpack_from("<II", toc, 4 + 8 * i) for i in range(count)]
     ends = sorted(offset for _name, offset in entries) + [len(toc)]
     next_offset = {start: ends[i + 1] for i, start in enumerate(ends[:-1])}
@@ -88,7 +88,9 @@ def build_package(header: bytes, items: list[tuple[str, bytes]]) -> bytes:
         data_offsets.append(body_start + len(data))
         data += _pad(blob)
     toc = struct.pack("<I", len(items))
-    toc += b"".join(struct.pack("<II", n, d) for n, d in zip(name_offsets, data_offsets, strict=True))
+    toc += b"".join(
+        struct.pack("<II", n, d) for n, d in zip(name_offsets, data_offsets, strict=True)
+    )
     return header + _pad(toc + names) + data
 
 
@@ -110,7 +112,7 @@ def slim(library: Path) -> tuple[int, int] | None:
         dat.write_bytes(package)
         asm = Path(tmp) / "icu.S"
         asm.write_text(
-            f'.section .rodata\n.balign 16\n.globl {symbol}\n.type {symbol}, @object\n'
+            f".section .rodata\n.balign 16\n.globl {symbol}\n.type {symbol}, @object\n"
             f'{symbol}:\n.incbin "{dat}"\n.size {symbol}, .-{symbol}\n'
             '.section .note.GNU-stack,"",@progbits\n'
         )

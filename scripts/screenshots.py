@@ -28,7 +28,9 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out", nargs="?", default="screenshots", type=Path)
     p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR (1.5 = 150 %%)")
-    p.add_argument("--empty", action="store_true", help="first start, no servers, no project content")
+    p.add_argument(
+        "--empty", action="store_true", help="first start, no servers, no project content"
+    )
     return p.parse_args()
 
 
@@ -118,8 +120,17 @@ def filled(out: Path, tag: str) -> list[Path]:
             voice.seconds.setValue(round(voice.length_check().estimated_s + 0.5))
         voice.generate()
         until(lambda: not voice.runner.is_running())
-        add_take(ctx.project, "image", "image", portrait_png(HOME / "portrait.png"), "portrait.png",
-                 width=480, height=832, seed=1234, workflow="Z-Image Turbo")
+        add_take(
+            ctx.project,
+            "image",
+            "image",
+            portrait_png(HOME / "portrait.png"),
+            "portrait.png",
+            width=480,
+            height=832,
+            seed=1234,
+            workflow="Z-Image Turbo",
+        )
         ctx.notify_takes("image")
         win.show_stage(3)
         until(lambda: video.current_workflow() is not None and not video.checker.is_running())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 _REPO = str(Path(__file__).resolve().parent.parent)
 _BESIDE = os.path.dirname(_REPO) + os.sep

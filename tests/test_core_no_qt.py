@@ -15,7 +15,11 @@ def test_core_modules_do_not_import_qt():
     for pkg in CORE_PACKAGES:
         for path in (PKG / pkg).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
-            if "PySide6" in text or "from vidgen_desktop.ui" in text or "vidgen_desktop.workers" in text:
+            if (
+                "PySide6" in text
+                or "from vidgen_desktop.ui" in text
+                or "vidgen_desktop.workers" in text
+            ):
                 offenders.append(str(path.relative_to(PKG)))
     assert offenders == []
 

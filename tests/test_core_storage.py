@@ -75,8 +75,17 @@ def test_ollama_host_env_overrides_the_setting(monkeypatch):
 
 @pytest.mark.parametrize(
     "name",
-    ["../../etc/passwd", "/etc/passwd", "..", "C:\\Windows\\evil.png", "a\u202egnp.exe", "CON.png",
-     "ok/../../x.png", "\x00null.png", "ｆｕｌｌ／ｗｉｄｔｈ.png"],
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        "C:\\Windows\\evil.png",
+        "a\u202egnp.exe",
+        "CON.png",
+        "ok/../../x.png",
+        "\x00null.png",
+        "ｆｕｌｌ／ｗｉｄｔｈ.png",
+    ],
 )
 def test_server_names_never_escape_the_project(tmp_path, name):
     root = tmp_path / "proj"
@@ -120,10 +129,13 @@ def _write_under_umask(path, umask: int) -> int:
     import subprocess
     import sys
 
-    code = ("import sys; from pathlib import Path; from vidgen_desktop.core.atomic import write_text_atomic;"
-            "write_text_atomic(Path(sys.argv[1]), 'x')")
-    subprocess.run([sys.executable, "-c", code, str(path)], check=True,
-                   preexec_fn=lambda: os.umask(umask))
+    code = (
+        "import sys; from pathlib import Path; from vidgen_desktop.core.atomic import write_text_atomic;"
+        "write_text_atomic(Path(sys.argv[1]), 'x')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, preexec_fn=lambda: os.umask(umask)
+    )
     return path.stat().st_mode & 0o777
 
 

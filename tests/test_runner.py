@@ -17,8 +17,10 @@ def test_result_and_progress_arrive_in_gui_thread(qtbot):
     seen: list[tuple[str, bool]] = []
     gui = QThread.currentThread()
     runner.progress.connect(lambda p: seen.append((p.message, QThread.currentThread() is gui)))
-    with qtbot.waitSignal(runner.done, timeout=5000), \
-            qtbot.waitSignal(runner.succeeded, timeout=5000) as result:
+    with (
+        qtbot.waitSignal(runner.done, timeout=5000),
+        qtbot.waitSignal(runner.succeeded, timeout=5000) as result,
+    ):
         runner.start(lambda report, token: (report(Progress(0.5, "half")), 42)[1])
     assert result.args == [42]
     assert seen == [("half", True)]

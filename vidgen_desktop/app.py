@@ -47,12 +47,13 @@ def open_startup_project(paths: UserPaths, last: str) -> Project:
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv or sys.argv))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
-    return app  # type: ignore[return-value]
+    return app
 
 
 def build_window(paths: UserPaths | None = None) -> MainWindow:

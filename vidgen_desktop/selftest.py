@@ -93,7 +93,9 @@ def _is_graph_file(path: Path) -> bool:
     loader_mod = sys.modules.get("vidgen_desktop.workflow.loader")
     manifest = getattr(loader_mod, "MANIFEST_NAME", "manifest.json")
     sidecar = getattr(loader_mod, "SIDECAR_SUFFIX", ".vidgen.json")
-    return path.suffix.lower() == ".json" and path.name != manifest and not path.name.endswith(sidecar)
+    return (
+        path.suffix.lower() == ".json" and path.name != manifest and not path.name.endswith(sidecar)
+    )
 
 
 def check_workflows(root: Path | None = None) -> str:
@@ -130,7 +132,9 @@ def check_workflows(root: Path | None = None) -> str:
             listed = f", manifest lists {len(shipped(root))}"
         except Exception as exc:
             raise CheckFailed(f"shipped workflow manifest unusable: {exc}") from exc
-    return f"{len(graphs)} workflows loaded with load_workflow{listed}; {len(files)} files in {root}"
+    return (
+        f"{len(graphs)} workflows loaded with load_workflow{listed}; {len(files)} files in {root}"
+    )
 
 
 def check_package_data() -> str:
@@ -301,7 +305,7 @@ def _output_stream() -> tuple[TextIO, Path | None]:
     if sys.stdout is not None:
         return sys.stdout, None
     report = Path(tempfile.gettempdir()) / "vidgen-selftest.txt"
-    return open(report, "w", encoding="utf-8"), report  # noqa: SIM115 - closed by the caller
+    return open(report, "w", encoding="utf-8"), report
 
 
 def run_self_test(stream: TextIO | None = None) -> int:
@@ -322,7 +326,9 @@ def run_self_test(stream: TextIO | None = None) -> int:
             try:
                 result = CheckResult(name, True, check())
             except Exception as exc:  # any failure is reported, never a traceback dump
-                detail = str(exc) if isinstance(exc, CheckFailed) else f"{type(exc).__name__}: {exc}"
+                detail = (
+                    str(exc) if isinstance(exc, CheckFailed) else f"{type(exc).__name__}: {exc}"
+                )
                 result = CheckResult(name, False, detail)
             results.append(result)
             stream.write(f"{'ok  ' if result.ok else 'FAIL'} {name}: {result.detail}\n")

@@ -33,7 +33,7 @@ def _process_age_s() -> float:
         return time.perf_counter()
 
 
-def install(window: QWidget, first_shown) -> bool:  # noqa: ANN001 - a bound Qt signal
+def install(window: QWidget, first_shown) -> bool:
     """Wire the probes to the window's first_shown signal; return True if any is active."""
     probe = os.environ.get(PROBE_ENV) == "1"
     shot = os.environ.get(SCREENSHOT_ENV, "")

@@ -9,7 +9,7 @@ import pytest
 from tests.fakes.fake_comfy import FakeComfy
 
 #: the sampler graph recorded in v0.25/comfyui_sampler_txt2img.json (KSampler = node 5)
-from tests.fakes.fake_comfy_data import load_recorded  # noqa: E402
+from tests.fakes.fake_comfy_data import load_recorded
 from vidgen_desktop.comfy.client import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.progress import Progress

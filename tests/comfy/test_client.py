@@ -13,7 +13,9 @@ from vidgen_desktop.core.errors import Cancelled, ServerError
 
 def test_system_stats_reports_version_and_vram(fake_comfy, client):
     stats = client.system_stats()
-    assert stats.system.comfyui_version == {"0.25": "0.25.0", "0.3.64": "0.3.64"}[fake_comfy.version]
+    assert (
+        stats.system.comfyui_version == {"0.25": "0.25.0", "0.3.64": "0.3.64"}[fake_comfy.version]
+    )
     assert stats.primary is not None and stats.primary.vram_total > stats.primary.vram_free > 0
 
 
@@ -87,7 +89,9 @@ def test_download_missing_file_is_server_error(fake_comfy, client, tmp_path):
 def test_cancelled_download_leaves_no_partial_file(fake_comfy, client, tmp_path):
     from tests.fakes.fake_comfy import FakeOutput
 
-    fake_comfy.files[("output", "", "big.mp4")] = FakeOutput("big.mp4", subfolder="", size=20_000_000)
+    fake_comfy.files[("output", "", "big.mp4")] = FakeOutput(
+        "big.mp4", subfolder="", size=20_000_000
+    )
     token = CancelToken()
 
     def on_bytes(done, total):

@@ -11,12 +11,36 @@ from tests.fakes.fake_comfy_data import load_recorded
 from vidgen_desktop.comfy import events as ev
 from vidgen_desktop.comfy.errors import OutOfMemory, execution_error, rejection_error
 
-KNOWN = {"status", "execution_start", "execution_cached", "executing", "progress", "progress_state",
-         "executed", "execution_success", "execution_error", "execution_interrupted", "feature_flags"}
-RECORDINGS = [("v0.25", n) for n in ("image", "video", "audio", "video_with_audio", "interrupt",
-                                     "runtime_error", "sampler_txt2img", "sampler_interrupt",
-                                     "sampler_acestep", "ws_connect")] + \
-             [("v0.3.64", n) for n in ("image", "video", "audio", "interrupt", "runtime_error", "ws_connect")]
+KNOWN = {
+    "status",
+    "execution_start",
+    "execution_cached",
+    "executing",
+    "progress",
+    "progress_state",
+    "executed",
+    "execution_success",
+    "execution_error",
+    "execution_interrupted",
+    "feature_flags",
+}
+RECORDINGS = [
+    ("v0.25", n)
+    for n in (
+        "image",
+        "video",
+        "audio",
+        "video_with_audio",
+        "interrupt",
+        "runtime_error",
+        "sampler_txt2img",
+        "sampler_interrupt",
+        "sampler_acestep",
+        "ws_connect",
+    )
+] + [
+    ("v0.3.64", n) for n in ("image", "video", "audio", "interrupt", "runtime_error", "ws_connect")
+]
 
 
 @pytest.mark.parametrize("tdir, name", RECORDINGS)
@@ -52,7 +76,9 @@ def test_plain_preview_type1_layout_matches_recording():
     raw = ev.encode_preview(png, fmt=layout["image_format_u32"])
     assert len(raw) == layout["total"]
     parsed = ev.parse_binary(raw)
-    assert isinstance(parsed, ev.Preview) and parsed.mime == "image/png" and parsed.prompt_id is None
+    assert (
+        isinstance(parsed, ev.Preview) and parsed.mime == "image/png" and parsed.prompt_id is None
+    )
 
 
 def test_text_binary_frame_and_garbage():
@@ -74,16 +100,30 @@ def test_tts_pack_validation_errors_are_readable():
         assert err.message and "{'" not in err.message
         assert all(p.message.endswith(".") for p in err.problems)
         messages[name] = err.message
-    assert "'Nobody' is not an allowed value for 'speaker'" in messages["qwen_custom_voice_bad_speaker"]
+    assert (
+        "'Nobody' is not an allowed value for 'speaker'"
+        in messages["qwen_custom_voice_bad_speaker"]
+    )
     assert "missing its required input 'text'" in messages["qwen_custom_voice_missing_text"]
     assert "no output node" in messages["qwen_no_output_node"]
 
 
 def test_oom_markers_detected():
-    err = execution_error({"node_id": "9", "node_type": "WanSoundImageToVideo",
-                           "exception_type": "torch.OutOfMemoryError",
-                           "exception_message": "Allocation on device 0 would exceed allowed memory."})
+    err = execution_error(
+        {
+            "node_id": "9",
+            "node_type": "WanSoundImageToVideo",
+            "exception_type": "torch.OutOfMemoryError",
+            "exception_message": "Allocation on device 0 would exceed allowed memory.",
+        }
+    )
     assert isinstance(err, OutOfMemory) and "WanSoundImageToVideo" in err.message
-    plain = execution_error({"node_id": "1", "node_type": "X", "exception_type": "ValueError",
-                             "exception_message": "bad\nsecond line"})
+    plain = execution_error(
+        {
+            "node_id": "1",
+            "node_type": "X",
+            "exception_type": "ValueError",
+            "exception_message": "bad\nsecond line",
+        }
+    )
     assert not isinstance(plain, OutOfMemory) and plain.message.endswith("bad")

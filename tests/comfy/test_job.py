@@ -31,7 +31,7 @@ def _run_in_thread(fn):
     def target():
         try:
             box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             box["error"] = exc
 
     t = threading.Thread(target=target, daemon=True)
@@ -94,7 +94,9 @@ def test_preview_frames_arrive_as_previews(fake_comfy, client, project, graph, r
     assert previews[0].extra["mime"] == "image/jpeg"
 
 
-def test_video_and_audio_outputs_are_classified_by_extension(fake_comfy, client, project, graph, token):
+def test_video_and_audio_outputs_are_classified_by_extension(
+    fake_comfy, client, project, graph, token
+):
     fake_comfy.outputs = [
         FakeOutput("clip_00001_.mp4", key="images", size=50_000, animated=True),
         FakeOutput("voice_00001_.flac", key="audio", size=20_000),
@@ -118,7 +120,9 @@ def test_validation_error_names_the_missing_model(fake_comfy, client, project, g
     assert "{" not in err.message
 
 
-def test_unknown_node_class_says_custom_node_pack_missing(fake_comfy, client, project, graph, token):
+def test_unknown_node_class_says_custom_node_pack_missing(
+    fake_comfy, client, project, graph, token
+):
     fake_comfy.reject = "unknown_class"
     with pytest.raises(WorkflowRejected) as info:
         run_job(client, graph, lambda p: None, token, project, "image")
@@ -133,13 +137,17 @@ def test_invalid_values_give_one_message_per_input(fake_comfy, client, project, 
         run_job(client, graph, lambda p: None, token, project, "image")
     by_input = {p.input_name: p for p in info.value.problems}
     assert set(by_input) == {"width", "upscale_method"}
-    assert "'nope' is not an allowed value for 'upscale_method'" in by_input["upscale_method"].message
+    assert (
+        "'nope' is not an allowed value for 'upscale_method'" in by_input["upscale_method"].message
+    )
     assert "bilinear" in by_input["upscale_method"].message
     assert "smaller than min of 1" in by_input["width"].message
 
 
-@pytest.mark.parametrize("kind, text", [("missing_input", "missing its required input 'images'"),
-                                        ("no_outputs", "no output node")])
+@pytest.mark.parametrize(
+    "kind, text",
+    [("missing_input", "missing its required input 'images'"), ("no_outputs", "no output node")],
+)
 def test_other_rejections_are_readable(fake_comfy, client, project, graph, token, kind, text):
     fake_comfy.reject = kind
     with pytest.raises(WorkflowRejected) as info:
@@ -214,7 +222,9 @@ def test_socket_drop_mid_job_still_downloads(fake_comfy, client, project, graph,
     assert fake_comfy.ws_connects == 2 and client.events().connects == 2
 
 
-def test_socket_drop_after_finish_is_found_by_reconciling(fake_comfy, client, project, graph, token):
+def test_socket_drop_after_finish_is_found_by_reconciling(
+    fake_comfy, client, project, graph, token
+):
     """The drop swallows executing-null: the job is found finished in /history after reconnect."""
     fake_comfy.steps = 3
     fake_comfy.drop_socket_after_step = 3
@@ -241,8 +251,15 @@ def test_server_down_is_server_unavailable(project, graph, token):
     fake.stop()
     client = ComfyClient(url, timeout=1.0)
     with pytest.raises(ServerUnavailable):
-        run_job(client, graph, lambda p: None, token, project, "image",
-                JobOptions(reconnect_give_up_s=0.5))
+        run_job(
+            client,
+            graph,
+            lambda p: None,
+            token,
+            project,
+            "image",
+            JobOptions(reconnect_give_up_s=0.5),
+        )
     with pytest.raises(ServerUnavailable) as info:
         client.system_stats()
     assert url in info.value.message
@@ -263,15 +280,19 @@ def test_server_dies_mid_job_gives_up_after_backoff(fake_comfy, client, project,
     assert time.monotonic() - t0 < 5
 
 
-@pytest.mark.parametrize("filename, subfolder", [
-    ("../../evil.png", "../.."),
-    ("/etc/evil.png", "/tmp"),
-    ("..\\..\\evil.png", "C:\\Windows"),
-    ("ev\u202eil\u200b.png", "subdir"),
-    ("..", ".."),
-])
-def test_hostile_output_names_never_escape_the_project(fake_comfy, client, project, graph, token,
-                                                       tmp_path, filename, subfolder):
+@pytest.mark.parametrize(
+    "filename, subfolder",
+    [
+        ("../../evil.png", "../.."),
+        ("/etc/evil.png", "/tmp"),
+        ("..\\..\\evil.png", "C:\\Windows"),
+        ("ev\u202eil\u200b.png", "subdir"),
+        ("..", ".."),
+    ],
+)
+def test_hostile_output_names_never_escape_the_project(
+    fake_comfy, client, project, graph, token, tmp_path, filename, subfolder
+):
     fake_comfy.outputs = [FakeOutput(filename, subfolder=subfolder, data=b"\x89PNG fake")]
     result = run_job(client, graph, lambda p: None, token, project, "image")
     path = result.files[0].path
@@ -279,18 +300,25 @@ def test_hostile_output_names_never_escape_the_project(fake_comfy, client, proje
     assert path.resolve().parent == root
     assert "\u202e" not in path.name and "\u200b" not in path.name
     assert path.read_bytes() == b"\x89PNG fake"
-    outside = [p for p in tmp_path.rglob("*") if p.is_file() and root not in p.resolve().parents
-               and p.name != "project.json"]
+    outside = [
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file() and root not in p.resolve().parents and p.name != "project.json"
+    ]
     assert outside == []
 
 
-def test_second_job_reuses_the_socket_and_never_overwrites(fake_comfy, client, project, graph, token):
+def test_second_job_reuses_the_socket_and_never_overwrites(
+    fake_comfy, client, project, graph, token
+):
     fake_comfy.outputs = [FakeOutput("same.png", data=b"one")]
     first = run_job(client, graph, lambda p: None, token, project, "image")
     fake_comfy.outputs = [FakeOutput("same.png", data=b"two")]
     second = run_job(client, graph, lambda p: None, token, project, "image")
     assert first.files[0].path != second.files[0].path
-    assert first.files[0].path.read_bytes() == b"one" and second.files[0].path.read_bytes() == b"two"
+    assert (
+        first.files[0].path.read_bytes() == b"one" and second.files[0].path.read_bytes() == b"two"
+    )
     assert fake_comfy.ws_connects == 1
 
 
@@ -300,7 +328,9 @@ def test_eta_comes_from_measured_step_rate(fake_comfy, client, project, graph, r
     steps = [p for p in reports if p.kind == "step" and p.extra.get("step")]
     assert steps[0].eta_s is None  # nothing measured yet: no invented number
     mid = next(p for p in steps if p.extra["step"] == 4.0)
-    assert mid.eta_s is not None and 0.1 < mid.eta_s < 2.0  # 4 steps left × ≥ 0.05 s (slack for load)
+    assert (
+        mid.eta_s is not None and 0.1 < mid.eta_s < 2.0
+    )  # 4 steps left × ≥ 0.05 s (slack for load)
 
 
 def test_cancel_before_start_sends_nothing(fake_comfy, client, project, graph):
@@ -312,14 +342,18 @@ def test_cancel_before_start_sends_nothing(fake_comfy, client, project, graph):
 
 
 def test_fake_emulates_version_specific_prompt_id_rules(fake_comfy: FakeComfy, graph):
-    resp = requests.post(f"{fake_comfy.url}/prompt", json={"prompt": graph, "prompt_id": "JOB-1"}, timeout=2)
+    resp = requests.post(
+        f"{fake_comfy.url}/prompt", json={"prompt": graph, "prompt_id": "JOB-1"}, timeout=2
+    )
     if fake_comfy.version == "0.25":
         assert resp.status_code == 400 and resp.json()["error"]["type"] == "invalid_prompt_id"
     else:
         assert resp.status_code == 200 and resp.json()["prompt_id"] == "JOB-1"
 
 
-def test_plain_previews_without_metadata_are_accepted(fake_comfy, client, project, graph, reports, token):
+def test_plain_previews_without_metadata_are_accepted(
+    fake_comfy, client, project, graph, reports, token
+):
     """Servers without preview metadata send type-1 frames (no prompt id): ours while we run."""
     fake_comfy.supports_preview_metadata = False
     fake_comfy.steps = 3
@@ -327,11 +361,15 @@ def test_plain_previews_without_metadata_are_accepted(fake_comfy, client, projec
     assert [p.preview for p in reports.previews()] == [fake_comfy.preview_image] * 3
 
 
-def test_foreign_prompt_events_do_not_finish_our_job(fake_comfy, client, project, graph, reports, token):
+def test_foreign_prompt_events_do_not_finish_our_job(
+    fake_comfy, client, project, graph, reports, token
+):
     """A prompt queued without client_id ahead of ours is broadcast to every socket; we wait for ours."""
     fake_comfy.hold.set()
     fake_comfy.steps, fake_comfy.step_delay = 3, 0.01
-    foreign = requests.post(f"{fake_comfy.url}/prompt", json={"prompt": graph}, timeout=2).json()["prompt_id"]
+    foreign = requests.post(f"{fake_comfy.url}/prompt", json={"prompt": graph}, timeout=2).json()[
+        "prompt_id"
+    ]
     t, box = _run_in_thread(lambda: run_job(client, graph, reports, token, project, "image"))
     assert _wait_for(lambda: len(fake_comfy.pending) == 2)
     fake_comfy.hold.clear()
@@ -349,25 +387,35 @@ def test_two_jobs_on_one_client_take_turns(fake_comfy, client, project, graph):
     """Two panels may start jobs at once; each must get its own events and its own file."""
     fake_comfy.steps, fake_comfy.step_delay = 50, 0.02  # job 1 runs ~1 s: job 2 surely waits
     first_reports, second_reports = [], []
-    t1, box1 = _run_in_thread(lambda: run_job(client, graph, first_reports.append, CancelToken(), project, "image"))
+    t1, box1 = _run_in_thread(
+        lambda: run_job(client, graph, first_reports.append, CancelToken(), project, "image")
+    )
     assert _wait_for(lambda: fake_comfy.running is not None)
-    t2, box2 = _run_in_thread(lambda: run_job(client, graph, second_reports.append, CancelToken(), project, "voice"))
+    t2, box2 = _run_in_thread(
+        lambda: run_job(client, graph, second_reports.append, CancelToken(), project, "voice")
+    )
     t1.join(10)
     t2.join(10)
     r1, r2 = box1["result"], box2["result"]
     assert r1.prompt_id != r2.prompt_id
     assert r1.files[0].path.parent.name == "image" and r2.files[0].path.parent.name == "voice"
     assert any("other ComfyUI job" in p.message for p in second_reports)
-    assert [p.fraction for p in first_reports][-1] == 1.0 and [p.fraction for p in second_reports][-1] == 1.0
+    assert [p.fraction for p in first_reports][-1] == 1.0 and [p.fraction for p in second_reports][
+        -1
+    ] == 1.0
     assert client.events().connects == 1
 
 
 def test_cancel_while_waiting_for_another_job(fake_comfy, client, project, graph):
     fake_comfy.steps, fake_comfy.step_delay = 30, 0.02
-    t1, box1 = _run_in_thread(lambda: run_job(client, graph, lambda p: None, CancelToken(), project, "image"))
+    t1, box1 = _run_in_thread(
+        lambda: run_job(client, graph, lambda p: None, CancelToken(), project, "image")
+    )
     assert _wait_for(lambda: fake_comfy.running is not None)
     waiting = CancelToken()
-    t2, box2 = _run_in_thread(lambda: run_job(client, graph, lambda p: None, waiting, project, "voice"))
+    t2, box2 = _run_in_thread(
+        lambda: run_job(client, graph, lambda p: None, waiting, project, "voice")
+    )
     time.sleep(0.1)
     waiting.cancel()
     t2.join(2)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import struct
 import threading
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.fake_comfy_data import PNG_1PX, load_recorded, recorded_preview_jpeg
+from tests.fakes.fake_ws import WsConn
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -52,47 +52,10 @@ class Recorded:
     t: float
 
 
-class _WsConn:
-    def __init__(self, sock: socket.socket, client_id: str) -> None:
-        self.sock = sock
-        self.client_id = client_id
-        self.lock = threading.Lock()
-        self.metadata_previews = False
-        self.closed = False
-
-    def send(self, opcode: int, payload: bytes) -> None:
-        n = len(payload)
-        head = bytes([0x80 | opcode])
-        if n < 126:
-            head += bytes([n])
-        elif n < 65536:
-            head += bytes([126]) + struct.pack(">H", n)
-        else:
-            head += bytes([127]) + struct.pack(">Q", n)
-        with self.lock:
-            if self.closed:
-                return
-            try:
-                self.sock.sendall(head + payload)
-            except OSError:
-                self.closed = True
-
-    def send_json(self, msg: dict[str, Any]) -> None:
-        self.send(0x1, json.dumps(msg).encode())
-
-    def drop(self) -> None:
-        """Close the TCP connection abruptly (no close frame), like a network drop."""
-        with self.lock:
-            self.closed = True
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.sock.close()
-
-
 class FakeComfy:
-    def __init__(self, version: str = "0.25", *, output_root: Path | None = None, port: int = 0) -> None:
+    def __init__(
+        self, version: str = "0.25", *, output_root: Path | None = None, port: int = 0
+    ) -> None:
         assert version in ("0.25", "0.3.64")
         self.version = version
         self.tdir = "v0.25" if version == "0.25" else "v0.3.64"
@@ -103,7 +66,9 @@ class FakeComfy:
         self.preview_every = 1
         self.preview_image = recorded_preview_jpeg()
         self.outputs: list[FakeOutput] | None = None  # None: one PNG per Save* node
-        self.reject: str | None = None  # missing_model | unknown_class | invalid_value | missing_input | no_outputs
+        self.reject: str | None = (
+            None  # missing_model | unknown_class | invalid_value | missing_input | no_outputs
+        )
         self.fail: str | None = None  # runtime | oom
         self.drop_socket_after_step: int | None = None
         self.restart_after_step: int | None = None
@@ -127,7 +92,7 @@ class FakeComfy:
         self.current_node: str | None = None
         self.files: dict[tuple[str, str, str], FakeOutput] = {}
         self.uploads: dict[str, bytes] = {}
-        self.conns: dict[str, _WsConn] = {}
+        self.conns: dict[str, WsConn] = {}
         self.ws_connects = 0
         self._interrupt: str | None = None
         self._outputs_made = False
@@ -139,9 +104,12 @@ class FakeComfy:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._threads = [threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                                         name="fake-comfy-http"),
-                         threading.Thread(target=self._worker, daemon=True, name="fake-comfy-worker")]
+        self._threads = [
+            threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-comfy-http"
+            ),
+            threading.Thread(target=self._worker, daemon=True, name="fake-comfy-worker"),
+        ]
         for t in self._threads:
             t.start()
 
@@ -184,14 +152,20 @@ class FakeComfy:
             return load_recorded("v0.25", "sampler_missing_model")["submit"]["body"]
         if kind == "no_prompt":
             return self.recorded("invalid_no_prompt")["body"]
-        name = {"unknown_class": "invalid_unknown_class", "invalid_value": "invalid_value",
-                "missing_input": "invalid_missing_input", "no_outputs": "invalid_no_output_node"}[kind]
+        name = {
+            "unknown_class": "invalid_unknown_class",
+            "invalid_value": "invalid_value",
+            "missing_input": "invalid_missing_input",
+            "no_outputs": "invalid_no_output_node",
+        }[kind]
         return self.recorded(name)["submit"]["body"]
 
     # -- events ---------------------------------------------------------------------------
     def _send(self, client_id: str | None, msg: dict[str, Any]) -> None:
         data = msg.get("data") or {}
-        self.ws_log.append((time.monotonic(), msg["type"], data.get("node") if isinstance(data, dict) else None))
+        self.ws_log.append(
+            (time.monotonic(), msg["type"], data.get("node") if isinstance(data, dict) else None)
+        )
         targets = [self.conns[client_id]] if client_id in self.conns else []
         if client_id is None or msg["type"] == "status":
             targets = list(self.conns.values())
@@ -200,7 +174,10 @@ class FakeComfy:
 
     def _status(self) -> None:
         remaining = len(self.pending) + (1 if self.running else 0)
-        self._send(None, {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": remaining}}}})
+        self._send(
+            None,
+            {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": remaining}}}},
+        )
 
     def _preview(self, client_id: str | None, pid: str, node: str) -> None:
         conn = self.conns.get(client_id or "")
@@ -208,9 +185,16 @@ class FakeComfy:
             return
         self.ws_log.append((time.monotonic(), "preview", node))
         if conn.metadata_previews:
-            meta = json.dumps({"node_id": node, "prompt_id": pid, "display_node_id": node,
-                               "parent_node_id": None, "real_node_id": node,
-                               "image_type": "image/jpeg"}).encode()
+            meta = json.dumps(
+                {
+                    "node_id": node,
+                    "prompt_id": pid,
+                    "display_node_id": node,
+                    "parent_node_id": None,
+                    "real_node_id": node,
+                    "image_type": "image/jpeg",
+                }
+            ).encode()
             conn.send(0x2, struct.pack(">II", 4, len(meta)) + meta + self.preview_image)
         else:
             conn.send(0x2, struct.pack(">II", 1, 1) + self.preview_image)
@@ -250,14 +234,27 @@ class FakeComfy:
         step_count = 0
 
         def state(nid: str, value: float, mx: float, st: str) -> None:
-            states[nid] = {"value": value, "max": mx, "state": st, "node_id": nid, "prompt_id": pid,
-                           "display_node_id": nid, "parent_node_id": None, "real_node_id": nid}
-            self._send(cid, {"type": "progress_state", "data": {"prompt_id": pid, "nodes": dict(states)}})
+            states[nid] = {
+                "value": value,
+                "max": mx,
+                "state": st,
+                "node_id": nid,
+                "prompt_id": pid,
+                "display_node_id": nid,
+                "parent_node_id": None,
+                "real_node_id": nid,
+            }
+            self._send(
+                cid, {"type": "progress_state", "data": {"prompt_id": pid, "nodes": dict(states)}}
+            )
 
         for nid, node in graph.items():
             ctype = str(node.get("class_type", ""))
             state(nid, 0.0, 1.0, "running")
-            self._send(cid, {"type": "executing", "data": {"node": nid, "display_node": nid, "prompt_id": pid}})
+            self._send(
+                cid,
+                {"type": "executing", "data": {"node": nid, "display_node": nid, "prompt_id": pid}},
+            )
             self.current_node = nid
             if self.node_delay:
                 time.sleep(self.node_delay)
@@ -275,8 +272,18 @@ class FakeComfy:
                         return self._end_interrupted(pid, cid, nid, ctype, executed, messages)
                     if self.preview_every and step % self.preview_every == 0:
                         self._preview(cid, pid, nid)
-                    self._send(cid, {"type": "progress", "data": {"value": step, "max": self.steps,
-                                                                   "prompt_id": pid, "node": nid}})
+                    self._send(
+                        cid,
+                        {
+                            "type": "progress",
+                            "data": {
+                                "value": step,
+                                "max": self.steps,
+                                "prompt_id": pid,
+                                "node": nid,
+                            },
+                        },
+                    )
                     state(nid, float(step), float(self.steps), "running")
                     step_count += 1
                     if self.drop_socket_after_step == step_count:
@@ -290,8 +297,18 @@ class FakeComfy:
                 ui = self._make_outputs(nid, node)
                 if ui:
                     outputs[nid] = ui
-                    self._send(cid, {"type": "executed", "data": {"node": nid, "display_node": nid,
-                                                                   "output": ui, "prompt_id": pid}})
+                    self._send(
+                        cid,
+                        {
+                            "type": "executed",
+                            "data": {
+                                "node": nid,
+                                "display_node": nid,
+                                "output": ui,
+                                "prompt_id": pid,
+                            },
+                        },
+                    )
             executed.append(nid)
             state(nid, 1.0, 1.0, "finished")
         success = {"prompt_id": pid, "timestamp": self._now_ms()}
@@ -313,8 +330,9 @@ class FakeComfy:
         ui: dict[str, Any] = {}
         for spec in specs:
             self.files[("output", spec.subfolder, spec.filename)] = spec
-            ui.setdefault(spec.key, []).append({"filename": spec.filename, "subfolder": spec.subfolder,
-                                                "type": "output"})
+            ui.setdefault(spec.key, []).append(
+                {"filename": spec.filename, "subfolder": spec.subfolder, "type": "output"}
+            )
             if spec.animated:
                 ui["animated"] = [True]
         return ui
@@ -323,39 +341,57 @@ class FakeComfy:
         with self._lock:
             return self._interrupt == pid or self._stop
 
-    def _end_interrupted(self, pid, cid, nid, ctype, executed, messages) -> None:  # noqa: ANN001
+    def _end_interrupted(self, pid, cid, nid, ctype, executed, messages) -> None:
         if pid not in (self.running or ""):
             return  # restarted: the job vanished without a trace
-        data = {"prompt_id": pid, "node_id": nid, "node_type": ctype, "executed": executed,
-                "timestamp": self._now_ms()}
+        data = {
+            "prompt_id": pid,
+            "node_id": nid,
+            "node_type": ctype,
+            "executed": executed,
+            "timestamp": self._now_ms(),
+        }
         self._send(cid, {"type": "execution_interrupted", "data": data})
         messages.append(["execution_interrupted", data])
         self._store(pid, {}, cid, {}, "error", False, messages)
         self._finish(pid, cid)
 
-    def _end_error(self, pid, cid, nid, ctype, executed, messages, *, oom: bool) -> None:  # noqa: ANN001
+    def _end_error(self, pid, cid, nid, ctype, executed, messages, *, oom: bool) -> None:
         rec = self.recorded("runtime_error")
-        data = next(f["msg"]["data"] for f in rec["ws"] if f["kind"] == "text"
-                    and f["msg"]["type"] == "execution_error")
-        data = dict(data, prompt_id=pid, node_id=nid, node_type=ctype, executed=executed,
-                    timestamp=self._now_ms())
+        data = next(
+            f["msg"]["data"]
+            for f in rec["ws"]
+            if f["kind"] == "text" and f["msg"]["type"] == "execution_error"
+        )
+        data = dict(
+            data,
+            prompt_id=pid,
+            node_id=nid,
+            node_type=ctype,
+            executed=executed,
+            timestamp=self._now_ms(),
+        )
         if oom:
             data["exception_type"] = "torch.OutOfMemoryError"
-            data["exception_message"] = ("Allocation on device 0 would exceed allowed memory. "
-                                         "(out of memory)\nCurrently allocated     : 11.20 GiB")
+            data["exception_message"] = (
+                "Allocation on device 0 would exceed allowed memory. "
+                "(out of memory)\nCurrently allocated     : 11.20 GiB"
+            )
         self._send(cid, {"type": "execution_error", "data": data})
         messages.append(["execution_error", data])
         self._store(pid, {}, cid, {}, "error", False, messages)
         self._finish(pid, cid)
 
-    def _store(self, pid, graph, cid, outputs, status, completed, messages) -> None:  # noqa: ANN001
+    def _store(self, pid, graph, cid, outputs, status, completed, messages) -> None:
         with self._lock:
             self.history[pid] = {
                 "prompt": [self._number, pid, graph, {"client_id": cid}, list(outputs)],
                 "outputs": outputs,
                 "status": {"status_str": status, "completed": completed, "messages": messages},
-                "meta": {n: {"node_id": n, "display_node": n, "parent_node": None, "real_node_id": n}
-                         for n in outputs},
+                "meta": {
+                    n: {"node_id": n, "display_node": n, "parent_node": None, "real_node_id": n}
+                    for n in outputs
+                },
             }
 
     def _finish(self, pid: str, cid: str | None) -> None:
@@ -390,12 +426,23 @@ class FakeComfy:
         if pid in self.history:
             h = self.history[pid]
             msgs = h["status"]["messages"]
-            status = "completed" if h["status"]["status_str"] == "success" else (
-                "cancelled" if any(m[0] == "execution_interrupted" for m in msgs) else "failed")
-            job = {"id": pid, "status": status, "priority": h["prompt"][0], "outputs": h["outputs"],
-                   "outputs_count": sum(len(v) for o in h["outputs"].values() for k, v in o.items()
-                                        if k != "animated"),
-                   "execution_status": h["status"]}
+            status = (
+                "completed"
+                if h["status"]["status_str"] == "success"
+                else (
+                    "cancelled" if any(m[0] == "execution_interrupted" for m in msgs) else "failed"
+                )
+            )
+            job = {
+                "id": pid,
+                "status": status,
+                "priority": h["prompt"][0],
+                "outputs": h["outputs"],
+                "outputs_count": sum(
+                    len(v) for o in h["outputs"].values() for k, v in o.items() if k != "animated"
+                ),
+                "execution_status": h["status"],
+            }
             err = next((m[1] for m in msgs if m[0] == "execution_error"), None)
             if err:
                 job["execution_error"] = err
@@ -409,7 +456,9 @@ class FakeComfy:
     def queue_json(self) -> dict[str, Any]:
         with self._lock:
             running = [[0, self.running, {}, {}, []]] if self.running else []
-            pending = [[i + 1, p[0], p[1], {"client_id": p[2]}, []] for i, p in enumerate(self.pending)]
+            pending = [
+                [i + 1, p[0], p[1], {"client_id": p[2]}, []] for i, p in enumerate(self.pending)
+            ]
         return {"queue_running": running, "queue_pending": pending}
 
     def interrupt(self, body: Any) -> None:

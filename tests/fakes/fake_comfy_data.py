@@ -44,7 +44,12 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG_1PX = _png(8, 8, (200, 40, 40))

@@ -26,7 +26,8 @@ _FILLER = bytes(range(256)) * 4096  # 1 MiB of filler for big fake outputs
 
 
 def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
-    from tests.fakes.fake_comfy import Recorded, _WsConn
+    from tests.fakes.fake_comfy import Recorded
+    from tests.fakes.fake_ws import WsConn
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -37,7 +38,7 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             # aiohttp sets TCP_NODELAY; without it Nagle + delayed ACK add ~40 ms per reply
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         # -- helpers ------------------------------------------------------------------------
@@ -45,8 +46,18 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             n = int(self.headers.get("Content-Length") or 0)
             return self.rfile.read(n) if n else b""
 
-        def _reply(self, status: int, payload: Any = None, *, ctype: str = "application/json; charset=utf-8") -> None:
-            data = b"" if payload is None else (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+        def _reply(
+            self,
+            status: int,
+            payload: Any = None,
+            *,
+            ctype: str = "application/json; charset=utf-8",
+        ) -> None:
+            data = (
+                b""
+                if payload is None
+                else (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+            )
             self.send_response(status)
             if data:
                 self.send_header("Content-Type", ctype)
@@ -57,13 +68,17 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
 
         def _record(self, method: str, body: Any) -> tuple[str, dict[str, list[str]]]:
             url = urlparse(self.path)
-            path = url.path[4:] if url.path.startswith("/api/") and not url.path.startswith("/api/jobs") else url.path
+            path = (
+                url.path[4:]
+                if url.path.startswith("/api/") and not url.path.startswith("/api/jobs")
+                else url.path
+            )
             query = parse_qs(url.query)
             fake.requests.append(Recorded(method, path, query, body, time.monotonic()))
             return path, query
 
         # -- GET ----------------------------------------------------------------------------
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path, query = self._record("GET", None)
             if path == "/ws" and time.monotonic() < fake.ws_refused_until:
                 return self._reply(503, b"restarting", ctype="text/plain; charset=utf-8")
@@ -72,10 +87,19 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             if path == "/system_stats":
                 return self._reply(200, fake.recorded("endpoints")["/system_stats"]["body"])
             if path == "/features":
-                return self._reply(200, dict(fake.recorded("endpoints")["/features"]["body"],
-                                             max_upload_size=fake.max_upload_size))
+                return self._reply(
+                    200,
+                    dict(
+                        fake.recorded("endpoints")["/features"]["body"],
+                        max_upload_size=fake.max_upload_size,
+                    ),
+                )
             if path == "/object_info":
-                info = fake.object_info if fake.object_info is not None else fake.recorded("object_info")
+                info = (
+                    fake.object_info
+                    if fake.object_info is not None
+                    else fake.recorded("object_info")
+                )
                 return self._reply(200, info)
             if path == "/prompt":
                 remaining = len(fake.pending) + (1 if fake.running else 0)
@@ -90,7 +114,9 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 if fake.version != "0.25":
                     return self._reply(404, b"404: Not Found", ctype="text/plain; charset=utf-8")
                 job = fake.job_json(path.rsplit("/", 1)[1])
-                return self._reply(200, job) if job else self._reply(404, {"error": "Job not found"})
+                return (
+                    self._reply(200, job) if job else self._reply(404, {"error": "Job not found"})
+                )
             if path == "/view":
                 return self._view(query)
             return self._reply(404, b"404: Not Found", ctype="text/plain; charset=utf-8")
@@ -123,7 +149,7 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             return None
 
         # -- POST ---------------------------------------------------------------------------
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             ctype = self.headers.get("Content-Type", "")
             if urlparse(self.path).path.endswith("/upload/image"):
                 return self._upload(ctype)
@@ -154,19 +180,30 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             if length > fake.max_upload_size:
                 self._record("POST", {"_bytes": length})
                 self.close_connection = True
-                return self._reply(413, b"Request Entity Too Large", ctype="text/plain; charset=utf-8")
+                return self._reply(
+                    413, b"Request Entity Too Large", ctype="text/plain; charset=utf-8"
+                )
             raw = self.rfile.read(length)
             fields = _multipart(raw, ctype)
-            self._record("POST", {k: (v[0], len(v[1])) if isinstance(v, tuple) else v for k, v in fields.items()})
+            self._record(
+                "POST",
+                {k: (v[0], len(v[1])) if isinstance(v, tuple) else v for k, v in fields.items()},
+            )
             part = fields.get("image")
             if not isinstance(part, tuple):
                 return self._reply(400)
             name = part[0]
-            if name in fake.uploads and fake.uploads[name] != part[1] and fields.get("overwrite") not in ("true", "1"):
+            if (
+                name in fake.uploads
+                and fake.uploads[name] != part[1]
+                and fields.get("overwrite") not in ("true", "1")
+            ):
                 stem, dot, ext = name.rpartition(".")
                 name = f"{stem} (1).{ext}" if dot else f"{name} (1)"
             fake.uploads[name] = part[1]
-            return self._reply(200, {"name": name, "subfolder": fields.get("subfolder", ""), "type": "input"})
+            return self._reply(
+                200, {"name": name, "subfolder": fields.get("subfolder", ""), "type": "input"}
+            )
 
         # -- WebSocket ------------------------------------------------------------------------
         def _websocket(self, client_id: str) -> None:
@@ -180,19 +217,30 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
             self.close_connection = True
             sock: socket.socket = self.connection
-            conn = _WsConn(sock, client_id or "anonymous")
+            conn = WsConn(sock, client_id or "anonymous")
             old = fake.conns.get(conn.client_id)
             if old is not None:
                 old.drop()
             fake.conns[conn.client_id] = conn
             fake.ws_connects += 1
             remaining = len(fake.pending) + (1 if fake.running else 0)
-            conn.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": remaining}},
-                                                       "sid": conn.client_id}})
+            conn.send_json(
+                {
+                    "type": "status",
+                    "data": {
+                        "status": {"exec_info": {"queue_remaining": remaining}},
+                        "sid": conn.client_id,
+                    },
+                }
+            )
             if fake.running:  # like the real server: re-send the current node on reconnect
                 node = fake.current_node
-                conn.send_json({"type": "executing", "data": {"node": node, "display_node": node,
-                                                              "prompt_id": fake.running}})
+                conn.send_json(
+                    {
+                        "type": "executing",
+                        "data": {"node": node, "display_node": node, "prompt_id": fake.running},
+                    }
+                )
             first = True
             while not conn.closed:
                 try:  # blocking read: drop()/stop() shut the socket down, which ends it
@@ -211,7 +259,9 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                     first = False
                     msg = json.loads(payload or b"{}")
                     if msg.get("type") == "feature_flags" and fake.supports_preview_metadata:
-                        conn.metadata_previews = bool((msg.get("data") or {}).get("supports_preview_metadata"))
+                        conn.metadata_previews = bool(
+                            (msg.get("data") or {}).get("supports_preview_metadata")
+                        )
                         flags = load_recorded(fake.tdir, "ws_connect")["ws"][1]["msg"]
                         conn.send_json(flags)
             conn.closed = True

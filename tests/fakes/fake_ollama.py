@@ -42,7 +42,9 @@ class Reply:
     http_error: tuple[int, str] | None = None
     #: {"error": ...} line after this many tokens (HTTP status stays 200)
     error_after: int | None = None
-    error_text: str = "model runner has unexpectedly stopped, this may be due to resource limitations"
+    error_text: str = (
+        "model runner has unexpectedly stopped, this may be due to resource limitations"
+    )
     #: stop after this many tokens until `FakeOllama.release()` is called
     hold_after: int | None = None
 
@@ -85,8 +87,12 @@ class FakeOllama:
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-ollama", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-ollama",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -177,7 +183,7 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 return True
 
         # -- routes --------------------------------------------------------------------------------
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             fake.state.requests.append(("GET", self.path, None))
             if self.path == "/api/version":
                 self._json(200, {"version": fake.state.version})
@@ -195,7 +201,7 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json(404, {"error": "404 page not found"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self._body()
             fake.state.requests.append(("POST", self.path, body))
             if not isinstance(body, dict):
@@ -211,7 +217,9 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     self._json(404, {"error": f"model '{name}' not found"})
                     return
                 show = copy.deepcopy(fake._show)
-                entry = next(m for m in fake.state.models if m["model"] in (model, f"{model}:latest"))
+                entry = next(
+                    m for m in fake.state.models if m["model"] in (model, f"{model}:latest")
+                )
                 show["capabilities"] = entry.get("capabilities", ["completion"])
                 self._json(200, show)
             elif self.path == "/api/generate":
@@ -231,10 +239,16 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     fake.state.loaded = [m for m in fake.state.loaded if m["model"] != model]
             else:
                 fake._mark_loaded(model, 4096)
-            self._json(200, {
-                "model": model, "created_at": _now(), "response": "", "done": True,
-                "done_reason": "unload" if unloading else "load",
-            })
+            self._json(
+                200,
+                {
+                    "model": model,
+                    "created_at": _now(),
+                    "response": "",
+                    "done": True,
+                    "done_reason": "unload" if unloading else "load",
+                },
+            )
 
         def _chat(self, body: dict[str, Any], model: str) -> None:
             if model not in fake._model_names():
@@ -271,8 +285,14 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                         return
                     if delay:
                         time.sleep(max(0.0, started + (i + 1) * delay - time.monotonic()))
-                    self._chunk({"model": model, "created_at": _now(),
-                                 "message": {"role": "assistant", "content": tok}, "done": False})
+                    self._chunk(
+                        {
+                            "model": model,
+                            "created_at": _now(),
+                            "message": {"role": "assistant", "content": tok},
+                            "done": False,
+                        }
+                    )
                 self._chunk(_final(model, "", done_reason, reply, len(tokens)))
                 self._end()
             except (BrokenPipeError, ConnectionResetError, OSError):
@@ -301,24 +321,37 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
 
 
-def _final(model: str, content: str, done_reason: str, reply: Reply, eval_count: int) -> dict[str, Any]:
+def _final(
+    model: str, content: str, done_reason: str, reply: Reply, eval_count: int
+) -> dict[str, Any]:
     return {
-        "model": model, "created_at": _now(),
+        "model": model,
+        "created_at": _now(),
         "message": {"role": "assistant", "content": content},
-        "done": True, "done_reason": done_reason,
-        "total_duration": 301442871, "load_duration": 12301544,
-        "prompt_eval_count": reply.prompt_eval_count, "prompt_eval_duration": 19870000,
-        "eval_count": max(eval_count, 1), "eval_duration": 254110000,
+        "done": True,
+        "done_reason": done_reason,
+        "total_duration": 301442871,
+        "load_duration": 12301544,
+        "prompt_eval_count": reply.prompt_eval_count,
+        "prompt_eval_duration": 19870000,
+        "eval_count": max(eval_count, 1),
+        "eval_duration": 254110000,
     }
 
 
 GOOD_SCENE = {
-    "audio": {"lyrics": "The lamp turns slow above the sea,\none more night, then I am free.",
-              "tags": ["calm", "warm voice", "acoustic"]},
-    "video": {"positive_prompt": "An old keeper climbs the lighthouse stairs at dusk, speaking softly",
-              "negative_prompt": "blurry, distorted face, extra limbs"},
-    "image": {"positive_prompt": "Portrait of an old lighthouse keeper, golden hour, detailed",
-              "negative_prompt": "lowres, watermark, text"},
+    "audio": {
+        "lyrics": "The lamp turns slow above the sea,\none more night, then I am free.",
+        "tags": ["calm", "warm voice", "acoustic"],
+    },
+    "video": {
+        "positive_prompt": "An old keeper climbs the lighthouse stairs at dusk, speaking softly",
+        "negative_prompt": "blurry, distorted face, extra limbs",
+    },
+    "image": {
+        "positive_prompt": "Portrait of an old lighthouse keeper, golden hour, detailed",
+        "negative_prompt": "lowres, watermark, text",
+    },
 }
 
 

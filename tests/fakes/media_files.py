@@ -22,13 +22,20 @@ def dead_loopback_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def tone_wav_bytes(seconds: float, rate: int = 16000, freq: float = 220.0, *, peak: int = 32000,
-                   floor: float = 0.2) -> bytes:
+def tone_wav_bytes(
+    seconds: float, rate: int = 16000, freq: float = 220.0, *, peak: int = 32000, floor: float = 0.2
+) -> bytes:
     """A mono 16-bit tone whose loudness swells (floor..1 × peak), so its waveform has a shape."""
     n = int(seconds * rate)
     frames = b"".join(
-        struct.pack("<h", int(peak * (floor + (1 - floor) * abs(math.sin(3 * math.pi * i / n)))
-                              * math.sin(2 * math.pi * freq * i / rate)))
+        struct.pack(
+            "<h",
+            int(
+                peak
+                * (floor + (1 - floor) * abs(math.sin(3 * math.pi * i / n)))
+                * math.sin(2 * math.pi * freq * i / rate)
+            ),
+        )
         for i in range(n)
     )
     buf = io.BytesIO()
@@ -45,8 +52,15 @@ def write_tone_wav(path: Path, seconds: float, rate: int = 16000, freq: float = 
     return path
 
 
-def make_test_mp4(path: Path, seconds: float = 1.0, fps: int = 16, size: tuple[int, int] = (160, 96), *,
-                  with_audio: bool = False, small: bool = False) -> Path:
+def make_test_mp4(
+    path: Path,
+    seconds: float = 1.0,
+    fps: int = 16,
+    size: tuple[int, int] = (160, 96),
+    *,
+    with_audio: bool = False,
+    small: bool = False,
+) -> Path:
     """An MPEG-4 file with a colour bar sweeping across (frames differ), plus a 220 Hz AAC tone
     when `with_audio`; `small` trades quality for a file that fits in the repository. Must run in
     the GUI thread with a QApplication.
@@ -66,8 +80,15 @@ def make_test_mp4(path: Path, seconds: float = 1.0, fps: int = 16, size: tuple[i
     raise RuntimeError(f"could not make a complete test MP4 at {path}")
 
 
-def _record_mp4(path: Path, seconds: float, fps: int, size: tuple[int, int], with_audio: bool, small: bool,
-                timeout_ms: int = 20000) -> None:
+def _record_mp4(
+    path: Path,
+    seconds: float,
+    fps: int,
+    size: tuple[int, int],
+    with_audio: bool,
+    small: bool,
+    timeout_ms: int = 20000,
+) -> None:
     from PySide6.QtCore import QEventLoop, QTimer, QUrl
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtMultimedia import (
@@ -138,8 +159,10 @@ def _record_mp4(path: Path, seconds: float, fps: int, size: tuple[int, int], wit
         n = rate // 10
         while audio_input is not None and recording() and sent["audio"] < audio_chunks:
             k = sent["audio"]
-            samples = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 220 * (k * n + j) / rate)))
-                               for j in range(n))
+            samples = b"".join(
+                struct.pack("<h", int(12000 * math.sin(2 * math.pi * 220 * (k * n + j) / rate)))
+                for j in range(n)
+            )
             if not audio_input.sendAudioBuffer(QAudioBuffer(samples, audio_format, k * 100_000)):
                 return
             sent["audio"] += 1
@@ -148,8 +171,12 @@ def _record_mp4(path: Path, seconds: float, fps: int, size: tuple[int, int], wit
     def maybe_stop(*_args) -> None:
         # stop only once the encoder has taken every frame: stopping earlier truncates the file
         last_frame_ms = (total - 1) * 1000 // fps
-        if (sent["video"] >= total and sent["audio"] >= audio_chunks and recorder.duration() >= last_frame_ms
-                and recording()):
+        if (
+            sent["video"] >= total
+            and sent["audio"] >= audio_chunks
+            and recorder.duration() >= last_frame_ms
+            and recording()
+        ):
             recorder.stop()
 
     def state(s: QMediaRecorder.RecorderState) -> None:

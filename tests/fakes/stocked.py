@@ -21,7 +21,9 @@ def recorded_object_info(version: str = "0.25", with_packs: bool = True) -> dict
     info = json.loads((folder / "comfyui_object_info.json").read_text(encoding="utf-8"))
     if with_packs and version == "0.25":
         for pack in PACKS:
-            info.update(json.loads((folder / f"comfyui_object_info_{pack}.json").read_text("utf-8")))
+            info.update(
+                json.loads((folder / f"comfyui_object_info_{pack}.json").read_text("utf-8"))
+            )
     return info
 
 

@@ -18,7 +18,9 @@ GB = 1024**3
 
 @dataclass
 class RequestLog:
-    entries: list[tuple[str, str, str, Any]] = field(default_factory=list)  # (server, method, path, json)
+    entries: list[tuple[str, str, str, Any]] = field(
+        default_factory=list
+    )  # (server, method, path, json)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, server: str, method: str, path: str, body: Any) -> None:
@@ -32,10 +34,20 @@ class RequestLog:
 
 def _ps_model(name: str, size_vram: int) -> dict[str, Any]:
     return {
-        "name": name, "model": name, "size": size_vram, "digest": "a80c4f17acd5" + "0" * 52,
-        "details": {"parent_model": "", "format": "gguf", "family": "qwen3", "families": ["qwen3"],
-                    "parameter_size": "4.0B", "quantization_level": "Q4_K_M"},
-        "expires_at": "2026-11-26T13:28:15.394571209+00:00", "size_vram": size_vram,
+        "name": name,
+        "model": name,
+        "size": size_vram,
+        "digest": "a80c4f17acd5" + "0" * 52,
+        "details": {
+            "parent_model": "",
+            "format": "gguf",
+            "family": "qwen3",
+            "families": ["qwen3"],
+            "parameter_size": "4.0B",
+            "quantization_level": "Q4_K_M",
+        },
+        "expires_at": "2026-11-26T13:28:15.394571209+00:00",
+        "size_vram": size_vram,
         "context_length": 4096,
     }
 
@@ -44,8 +56,9 @@ class FakeOllama:
     """/api/ps and /api/generate (unload). `lingering_polls` /api/ps answers still list an unloaded
     model (the runner shuts down asynchronously); `stuck=True` never lets it go."""
 
-    def __init__(self, log: RequestLog, models: dict[str, int], lingering_polls: int = 1,
-                 stuck: bool = False) -> None:
+    def __init__(
+        self, log: RequestLog, models: dict[str, int], lingering_polls: int = 1, stuck: bool = False
+    ) -> None:
         self.log = log
         self.models = dict(models)
         self.unloading: dict[str, int] = {}
@@ -72,8 +85,17 @@ class FakeOllama:
                 with self.lock:
                     if name in self.models:
                         self.unloading[name] = self.lingering_polls
-                _send(h, 200, {"model": name, "created_at": "2026-11-26T13:00:00Z", "response": "",
-                               "done": True, "done_reason": "unload"})
+                _send(
+                    h,
+                    200,
+                    {
+                        "model": name,
+                        "created_at": "2026-11-26T13:00:00Z",
+                        "response": "",
+                        "done": True,
+                        "done_reason": "unload",
+                    },
+                )
             else:
                 _send(h, 400, {"error": "this fake only unloads"})
         else:
@@ -84,9 +106,16 @@ class FakeComfy:
     """/system_stats, /free, /queue. A running job holds its VRAM until `job_polls` /system_stats
     reads have passed; /free is applied when idle or when the job ends (as the real worker does)."""
 
-    def __init__(self, log: RequestLog, total: int = 12 * GB, free: int = 3 * GB,
-                 models_bytes: int = 6 * GB, job_polls: int = 0, device_type: str = "cuda",
-                 never_frees: bool = False) -> None:
+    def __init__(
+        self,
+        log: RequestLog,
+        total: int = 12 * GB,
+        free: int = 3 * GB,
+        models_bytes: int = 6 * GB,
+        job_polls: int = 0,
+        device_type: str = "cuda",
+        never_frees: bool = False,
+    ) -> None:
         self.log = log
         self.total, self.free, self.models_bytes = total, free, models_bytes
         self.job_polls = job_polls
@@ -118,7 +147,11 @@ class FakeComfy:
             h.send_header("Content-Length", "0")
             h.end_headers()
         elif method == "GET" and path == "/queue":
-            running = [[0, "fe2c53c7-e266-462e-9f02-3297e81ee821", {}, {}, ["9"]]] if self.job_polls > 0 else []
+            running = (
+                [[0, "fe2c53c7-e266-462e-9f02-3297e81ee821", {}, {}, ["9"]]]
+                if self.job_polls > 0
+                else []
+            )
             _send(h, 200, {"queue_running": running, "queue_pending": []})
         else:
             _send(h, 404, {"error": "not found"})
@@ -126,16 +159,27 @@ class FakeComfy:
     def stats(self) -> dict[str, Any]:
         is_cpu = self.device_type == "cpu"
         return {
-            "system": {"os": "linux", "ram_total": 25276502016, "ram_free": 23238922240,
-                       "comfyui_version": "0.25.0", "python_version": "3.11.7",
-                       "pytorch_version": "2.13.0+cpu" if is_cpu else "2.11.0+cu130",
-                       "embedded_python": False, "argv": ["main.py"]},
-            "devices": [{
-                "name": "cpu" if is_cpu else "cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync",
-                "type": self.device_type, "index": None if is_cpu else 0,
-                "vram_total": self.total, "vram_free": self.free,
-                "torch_vram_total": 0, "torch_vram_free": 0,
-            }],
+            "system": {
+                "os": "linux",
+                "ram_total": 25276502016,
+                "ram_free": 23238922240,
+                "comfyui_version": "0.25.0",
+                "python_version": "3.11.7",
+                "pytorch_version": "2.13.0+cpu" if is_cpu else "2.11.0+cu130",
+                "embedded_python": False,
+                "argv": ["main.py"],
+            },
+            "devices": [
+                {
+                    "name": "cpu" if is_cpu else "cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync",
+                    "type": self.device_type,
+                    "index": None if is_cpu else 0,
+                    "vram_total": self.total,
+                    "vram_free": self.free,
+                    "torch_vram_total": 0,
+                    "torch_vram_free": 0,
+                }
+            ],
         }
 
 
@@ -170,10 +214,10 @@ class FakeServer:
                     body = {}
                 app_ref.handle(self, method, self.path.split("?", 1)[0], body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._dispatch("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._dispatch("POST")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -54,7 +54,9 @@ def test_play_runs_to_the_end_without_a_sound_server(qtbot, keep, tone_wav):
     _load(qtbot, w, tone_wav)
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.play_button.text() == "Pause", timeout=3000)
-    qtbot.waitUntil(lambda: w.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia, timeout=8000)
+    qtbot.waitUntil(
+        lambda: w.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia, timeout=8000
+    )
     assert w.play_button.text() == "Play"
     assert w.time_label.text() == "0:02 / 0:02"
     assert w.waveform.fraction() == 1.0
@@ -65,7 +67,9 @@ def test_clicking_the_waveform_seeks(qtbot, keep, tone_wav):
     _load(qtbot, w, tone_wav)
     qtbot.waitUntil(lambda: len(w.waveform.peaks) > 0, timeout=5000)
     with qtbot.waitSignal(w.player.positionChanged, timeout=3000):
-        qtbot.mouseClick(w.waveform, Qt.MouseButton.LeftButton, pos=QPoint(w.waveform.width() * 3 // 4, 20))
+        qtbot.mouseClick(
+            w.waveform, Qt.MouseButton.LeftButton, pos=QPoint(w.waveform.width() * 3 // 4, 20)
+        )
     assert abs(w.player.position() - 1125) < 60
     assert w.time_label.text() == "0:01 / 0:02"
 
@@ -73,10 +77,19 @@ def test_clicking_the_waveform_seeks(qtbot, keep, tone_wav):
 def test_float_wav_falls_back_to_the_qt_decoder_for_the_waveform(qtbot, keep, tmp_path):
     """`wave` cannot read IEEE-float WAV (what many tools write); Qt's decoder draws it instead."""
     rate, n = 16000, 16000
-    samples = b"".join(struct.pack("<f", (0.9 if (i // 400) % 2 else -0.9) * (i % 40) / 40) for i in range(n))
+    samples = b"".join(
+        struct.pack("<f", (0.9 if (i // 400) % 2 else -0.9) * (i % 40) / 40) for i in range(n)
+    )
     fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
     data = b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(samples)) + b"WAVE"
-    data += b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(samples)) + samples
+    data += (
+        b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(samples))
+        + samples
+    )
     path = tmp_path / "float.wav"
     path.write_bytes(data)
     w = _player(keep)

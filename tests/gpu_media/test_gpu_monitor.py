@@ -28,15 +28,21 @@ def test_status_bar_shows_comfy_vram_and_ollama_share(qtbot, make_comfy, make_ol
     window.gpu_monitor.shutdown()  # the app's own monitor; this test drives one with a known probe
     window.context.settings.comfyui_url = comfy_url
     window.context.settings.ollama_url = ollama_url
-    monitor = GpuMonitor(window.context, window.status.gpu, interval_s=0.05, probe=_probe_without_nvml)
+    monitor = GpuMonitor(
+        window.context, window.status.gpu, interval_s=0.05, probe=_probe_without_nvml
+    )
     try:
         with qtbot.waitSignal(monitor.snapshot_changed, timeout=5000):
             monitor.start()
-        qtbot.waitUntil(lambda: window.status.gpu.text() == "GPU 7.9/12.0 GB (Ollama 3.1)", timeout=5000)
+        qtbot.waitUntil(
+            lambda: window.status.gpu.text() == "GPU 7.9/12.0 GB (Ollama 3.1)", timeout=5000
+        )
         assert "ComfyUI /system_stats" in window.status.gpu.toolTip()
         # memory changes: the next poll shows it, nearly full -> warning colour
         fake_comfy.free = int(0.5 * GB)
-        qtbot.waitUntil(lambda: window.status.gpu.text().startswith("GPU 11.5/12.0 GB"), timeout=5000)
+        qtbot.waitUntil(
+            lambda: window.status.gpu.text().startswith("GPU 11.5/12.0 GB"), timeout=5000
+        )
         assert "#b26a00" in window.status.gpu.styleSheet()
     finally:
         monitor.shutdown()
@@ -47,7 +53,9 @@ def test_no_server_and_no_nvml_says_no_gpu_reported(qtbot, dead_url):
     window.gpu_monitor.shutdown()
     window.context.settings.comfyui_url = dead_url
     window.context.settings.ollama_url = dead_url
-    monitor = GpuMonitor(window.context, window.status.gpu, interval_s=0.05, probe=_probe_without_nvml)
+    monitor = GpuMonitor(
+        window.context, window.status.gpu, interval_s=0.05, probe=_probe_without_nvml
+    )
     try:
         monitor.start()
         qtbot.waitUntil(lambda: window.status.gpu.text() == "GPU: no GPU reported", timeout=5000)

@@ -22,7 +22,7 @@ class NvmlMissing:
     class NVMLError(Exception):
         pass
 
-    def nvmlInit(self):  # noqa: N802 - pynvml names
+    def nvmlInit(self):
         raise self.NVMLError("NVML Shared Library Not Found")
 
 
@@ -33,29 +33,31 @@ class NvmlCard:
         self.with_processes = with_processes
         self.shutdowns = 0
 
-    def nvmlInit(self):  # noqa: N802
+    def nvmlInit(self):
         pass
 
-    def nvmlShutdown(self):  # noqa: N802
+    def nvmlShutdown(self):
         self.shutdowns += 1
 
-    def nvmlDeviceGetCount(self):  # noqa: N802
+    def nvmlDeviceGetCount(self):
         return 1
 
-    def nvmlDeviceGetHandleByIndex(self, i):  # noqa: N802
+    def nvmlDeviceGetHandleByIndex(self, i):
         return object()
 
-    def nvmlDeviceGetName(self, h):  # noqa: N802
+    def nvmlDeviceGetName(self, h):
         return b"NVIDIA GeForce RTX 3060"
 
-    def nvmlDeviceGetMemoryInfo(self, h):  # noqa: N802
+    def nvmlDeviceGetMemoryInfo(self, h):
         return SimpleNamespace(total=12 * GB, used=int(7.9 * GB), free=int(4.1 * GB))
 
-    def nvmlDeviceGetComputeRunningProcesses(self, h):  # noqa: N802
+    def nvmlDeviceGetComputeRunningProcesses(self, h):
         if not self.with_processes:
             raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
-        return [SimpleNamespace(pid=101, usedGpuMemory=int(3.1 * GB)),
-                SimpleNamespace(pid=202, usedGpuMemory=int(4.2 * GB))]
+        return [
+            SimpleNamespace(pid=101, usedGpuMemory=int(3.1 * GB)),
+            SimpleNamespace(pid=202, usedGpuMemory=int(4.2 * GB)),
+        ]
 
 
 NAMES = {101: "/usr/local/bin/ollama runner --model x", 202: "python /opt/ComfyUI/main.py --listen"}

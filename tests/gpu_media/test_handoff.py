@@ -13,9 +13,13 @@ from vidgen_desktop.core.handoff import before_comfy, before_ollama
 
 
 def test_ollama_models_unloaded_then_confirmed_empty(make_ollama, request_log):
-    fake, url = make_ollama(models={"qwen3:4b": 3 * GB, "llama3.2:latest": 2 * GB}, lingering_polls=2)
+    fake, url = make_ollama(
+        models={"qwen3:4b": 3 * GB, "llama3.2:latest": 2 * GB}, lingering_polls=2
+    )
     messages = []
-    result = before_comfy(url, report=lambda p: messages.append(p.message), poll_s=0.01, timeout_s=5)
+    result = before_comfy(
+        url, report=lambda p: messages.append(p.message), poll_s=0.01, timeout_s=5
+    )
     assert result.performed and result.confirmed
     assert sorted(result.models) == ["llama3.2:latest", "qwen3:4b"]
     log = request_log.paths("ollama")
@@ -96,7 +100,9 @@ def test_free_waits_for_the_running_job_to_end(make_comfy, request_log):
     """/free is only a flag: memory comes back when the current job ends (after 4 reads here)."""
     _, url = make_comfy(free=2 * GB, models_bytes=8 * GB, job_polls=4)
     messages = []
-    result = before_ollama(url, poll_s=0.01, timeout_s=5, report=lambda p: messages.append(p.message))
+    result = before_ollama(
+        url, poll_s=0.01, timeout_s=5, report=lambda p: messages.append(p.message)
+    )
     assert result.confirmed and result.freed_bytes == 8 * GB
     assert request_log.paths("comfy").count("GET /system_stats") >= 5
     assert any("current job to end" in m for m in messages)
@@ -125,7 +131,9 @@ def test_cpu_comfy_needs_no_wait(make_comfy, request_log):
 def test_comfy_unreachable_is_not_taken_as_holding_nothing(dead_url):
     result = before_ollama(dead_url, http_timeout_s=1)
     assert not result.confirmed and not result.performed
-    assert "Could not reach ComfyUI" in result.message and "GPU memory may be short" in result.message
+    assert (
+        "Could not reach ComfyUI" in result.message and "GPU memory may be short" in result.message
+    )
 
 
 def test_cancel_stops_the_wait(make_comfy):

@@ -57,7 +57,9 @@ def test_peaks_follow_the_signal():
 @pytest.mark.parametrize("width", [1, 2, 3, 4])
 def test_wav_peaks_for_every_pcm_width(tmp_path, width):
     path = tmp_path / f"w{width}.wav"
-    full = {1: (255, 0), 2: (32767, -32768), 3: (2**23 - 1, -(2**23)), 4: (2**31 - 1, -(2**31))}[width]
+    full = {1: (255, 0), 2: (32767, -32768), 3: (2**23 - 1, -(2**23)), 4: (2**31 - 1, -(2**31))}[
+        width
+    ]
     with wave.open(str(path), "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(width)
@@ -90,7 +92,9 @@ def test_too_long_text_warns_with_how_much_fits():
     text = " ".join(["word"] * 40)  # 16 s at 2.5 words/s
     check = check_length(text, 5)
     assert check.level == "warn"
-    assert "40 words would take about 16 s" in check.message and "about 12 words fit" in check.message
+    assert (
+        "40 words would take about 16 s" in check.message and "about 12 words fit" in check.message
+    )
 
 
 def test_too_short_text_warns():

@@ -27,8 +27,17 @@ def _image_takes(root) -> list[Take]:
         rel = f"image/take{i}.png"
         (root / "image").mkdir(exist_ok=True)
         img.save(str(root / rel))
-        takes.append(Take(stage="image", file=rel, kind="image", seed=100 + i, width=640, height=360,
-                          settings={"steps": 20, "cfg": 6.5}))
+        takes.append(
+            Take(
+                stage="image",
+                file=rel,
+                kind="image",
+                seed=100 + i,
+                width=640,
+                height=360,
+                settings={"steps": 20, "cfg": 6.5},
+            )
+        )
     return takes
 
 
@@ -98,16 +107,19 @@ def test_drop_accepts_files_of_its_kind_only(qtbot, keep, tmp_path):
     actions = Qt.DropAction.CopyAction
     # events keep a raw pointer to their QMimeData: hold the Python objects for the whole test
     only_png, both = _mime(png), _mime(wav, png)
-    wrong = QDragEnterEvent(QPoint(10, 10), actions, only_png, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    wrong = QDragEnterEvent(
+        QPoint(10, 10), actions, only_png, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(s, wrong)
     assert not wrong.isAccepted()
-    right = QDragEnterEvent(QPoint(10, 10), actions, both, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    right = QDragEnterEvent(
+        QPoint(10, 10), actions, both, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(s, right)
     assert right.isAccepted()
-    drop = QDropEvent(QPointF(10, 10), actions, both, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(10, 10), actions, both, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(s.files_dropped) as blocker:
         QApplication.sendEvent(s, drop)
     assert blocker.args == [[str(wav)]]

@@ -61,7 +61,9 @@ def test_save_as_copies_the_file_off_the_gui_thread(qtbot, keep, mp4, tmp_path, 
     _load(qtbot, w, mp4)
     dest = tmp_path / "export" / "my video.mp4"
     dest.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(dest), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(dest), ""))
+    )
     with qtbot.waitSignal(w.saved, timeout=5000) as blocker:
         qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0] == str(dest)

@@ -17,12 +17,15 @@ from vidgen_desktop.core.scene import AudioPart, PromptPair, Scene
 IMAGE_STAGE = 2  # Script, Voice, Image, Video
 
 
-def make_scene(positive: str = "a lighthouse at dusk, warm light in the window",
-               negative: str = "blurry, text, watermark") -> Scene:
-    return Scene(audio=AudioPart(lyrics="The light keeps turning", tags=["calm", "piano"]),
-                 video=PromptPair(positive_prompt="slow push-in on the keeper",
-                                  negative_prompt="jitter"),
-                 image=PromptPair(positive_prompt=positive, negative_prompt=negative))
+def make_scene(
+    positive: str = "a lighthouse at dusk, warm light in the window",
+    negative: str = "blurry, text, watermark",
+) -> Scene:
+    return Scene(
+        audio=AudioPart(lyrics="The light keeps turning", tags=["calm", "piano"]),
+        video=PromptPair(positive_prompt="slow push-in on the keeper", negative_prompt="jitter"),
+        image=PromptPair(positive_prompt=positive, negative_prompt=negative),
+    )
 
 
 def free_port() -> int:
@@ -43,7 +46,7 @@ def no_modal_questions(monkeypatch):
     fail loudly instead."""
     from PySide6.QtWidgets import QMessageBox
 
-    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected modal question: {args[1:3]}")
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(refuse))
@@ -69,8 +72,9 @@ def unstocked_comfy() -> Iterator[FakeComfy]:
 
 def wait_checked(qtbot, panel, timeout: int = 8000) -> None:
     """Until the panel has asked the server which workflows it can run."""
-    qtbot.waitUntil(lambda: panel.workflow_combo.isEnabled() and not panel.checker.is_running(),
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: panel.workflow_combo.isEnabled() and not panel.checker.is_running(), timeout=timeout
+    )
 
 
 @pytest.fixture

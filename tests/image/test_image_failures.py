@@ -41,8 +41,10 @@ def test_missing_model_is_named_before_anything_is_queued(qtbot, unstocked_comfy
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert "Z-Image Turbo — needs setup" in labels and "SDXL (checkpoint) — needs setup" in labels
     assert panel.problems_label.isVisible()
-    assert ("Put z_image_turbo_bf16.safetensors into ComfyUI/models/diffusion_models"
-            in panel.problems_label.text())
+    assert (
+        "Put z_image_turbo_bf16.safetensors into ComfyUI/models/diffusion_models"
+        in panel.problems_label.text()
+    )
     assert not panel.generate_button.isEnabled()
     assert "needs setup" in panel.disabled_reason.text()
     assert panel.generate_button.toolTip() == panel.disabled_reason.text()
@@ -52,7 +54,9 @@ def test_missing_model_is_named_before_anything_is_queued(qtbot, unstocked_comfy
     with qtbot.waitSignal(panel.runner.done, timeout=10000):
         panel.generate()
     banner = panel.banner.text()
-    assert banner.startswith("ComfyUI cannot run “Z-Image Turbo” yet: Model file z_image_turbo_bf16")
+    assert banner.startswith(
+        "ComfyUI cannot run “Z-Image Turbo” yet: Model file z_image_turbo_bf16"
+    )
     assert "Put z_image_turbo_bf16.safetensors into ComfyUI/models/diffusion_models" in banner
     assert "https://huggingface.co/Comfy-Org/z_image_turbo/" in banner and "(and 2 more)" in banner
     assert panel.banner.action_button.text() == "Re-check server"
@@ -138,7 +142,9 @@ def test_comfyui_down_disables_generate_then_recheck_recovers(qtbot, make_window
     qtbot.waitUntil(lambda: "not reachable" in window.status.comfy.text(), timeout=5000)
     assert window.status.comfy.text() == f"ComfyUI: not reachable at {url} — start ComfyUI"
     window.comfy_monitor.set_interval(60_000)  # only the user's Re-check may bring it back
-    qtbot.waitUntil(lambda: not window.comfy_monitor.runner.is_running(), timeout=5000)  # none in flight
+    qtbot.waitUntil(
+        lambda: not window.comfy_monitor.runner.is_running(), timeout=5000
+    )  # none in flight
     fake = FakeComfy("0.25", port=port)
     try:
         from tests.fakes.stocked import stocked_object_info
@@ -163,7 +169,9 @@ def test_monitor_notices_the_server_and_the_panel_follows(qtbot, make_window):
         from tests.fakes.stocked import stocked_object_info
 
         fake.object_info = stocked_object_info("0.25")
-        qtbot.waitUntil(lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 0", timeout=5000)
+        qtbot.waitUntil(
+            lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 0", timeout=5000
+        )
         assert "VRAM" in window.status.comfy.toolTip() or "0.25.0" in window.status.comfy.toolTip()
         qtbot.waitUntil(panel.generate_button.isEnabled, timeout=8000)
     finally:

@@ -25,7 +25,9 @@ def test_generate_shows_live_preview_then_the_take(qtbot, comfy, make_window):
     assert panel.current_workflow().name == "Z-Image Turbo"
     qtbot.keyClicks(panel.settings_box.style_edit, "oil painting")
     job_texts: list[str] = []
-    window.context.job_progress.connect(lambda _t, _p: job_texts.append(window.status.job_label.text()))
+    window.context.job_progress.connect(
+        lambda _t, _p: job_texts.append(window.status.job_label.text())
+    )
 
     with qtbot.waitSignal(panel.image_shown, timeout=10000) as shown:
         click(qtbot, panel.generate_button)
@@ -100,13 +102,18 @@ def test_socket_drop_mid_job_still_ends_with_the_image_on_disk(qtbot, comfy, mak
     assert not panel.banner.isVisible()
 
 
-@pytest.mark.parametrize("filename,subfolder", [
-    ("../../../evil.png", "vidgen"),
-    ("evil.png", "../../.."),
-    ("/tmp/evil.png", ""),
-    ("..\\..\\evil\u202e.png", "..\\.."),
-])
-def test_output_name_cannot_escape_the_project(qtbot, comfy, make_window, tmp_path, filename, subfolder):
+@pytest.mark.parametrize(
+    "filename,subfolder",
+    [
+        ("../../../evil.png", "vidgen"),
+        ("evil.png", "../../.."),
+        ("/tmp/evil.png", ""),
+        ("..\\..\\evil\u202e.png", "..\\.."),
+    ],
+)
+def test_output_name_cannot_escape_the_project(
+    qtbot, comfy, make_window, tmp_path, filename, subfolder
+):
     comfy.outputs = [FakeOutput(filename, subfolder=subfolder, data=PNG_1PX)]
     _, panel = make_window(comfy.url, scene=make_scene())
     generate_until_shown(qtbot, panel)
@@ -114,7 +121,11 @@ def test_output_name_cannot_escape_the_project(qtbot, comfy, make_window, tmp_pa
     path = project.path_of(project.chosen_take("image"))
     assert path.parent == (project.root / "image")
     assert path.read_bytes() == PNG_1PX
-    outside = [p for p in tmp_path.rglob("*evil*") if not p.resolve().is_relative_to(project.root.resolve())]
+    outside = [
+        p
+        for p in tmp_path.rglob("*evil*")
+        if not p.resolve().is_relative_to(project.root.resolve())
+    ]
     assert outside == []
 
 

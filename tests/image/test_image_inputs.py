@@ -43,8 +43,13 @@ def test_prompts_follow_the_script_until_edited_and_reset(qtbot, comfy, make_win
     window.context.set_scene(make_scene("a storm over the harbour"))
     assert prompts.positive.toPlainText() == "my own idea"
     # the edit is kept with the project (written off the GUI thread)
-    qtbot.waitUntil(lambda: window.context.project.data.stage_inputs.get("image", {}).get("positive")
-                    == "my own idea", timeout=3000)
+    qtbot.waitUntil(
+        lambda: (
+            window.context.project.data.stage_inputs.get("image", {}).get("positive")
+            == "my own idea"
+        ),
+        timeout=3000,
+    )
     click(qtbot, prompts.reset_button)
     assert prompts.positive.toPlainText() == "a storm over the harbour"
     assert "Following the script" in prompts.sync_label.text()
@@ -75,8 +80,12 @@ def test_size_presets_and_quality_follow_the_chosen_model(qtbot, comfy, make_win
     graph = [b for b in comfy.bodies("/prompt") if isinstance(b, dict)][-1]["prompt"]
     latent = next(n for n in graph.values() if n["class_type"] == "EmptyLatentImage")["inputs"]
     assert (latent["width"], latent["height"]) == (896, 1152)
-    negative = next(n for n in graph.values() if n["_meta"]["title"] == "CLIPTextEncode"
-                    and n["inputs"]["text"] == "blurry, text, watermark")
+    negative = next(
+        n
+        for n in graph.values()
+        if n["_meta"]["title"] == "CLIPTextEncode"
+        and n["inputs"]["text"] == "blurry, text, watermark"
+    )
     assert negative
     take = panel.project.chosen_take("image")
     assert (take.width, take.height) == (896, 1152) and take.workflow == "SDXL (checkpoint)"
@@ -99,7 +108,9 @@ def test_import_own_image_becomes_the_chosen_take(qtbot, comfy, make_window, tmp
     take = panel.project.chosen_take("image")
     assert take.source == "imported" and (take.width, take.height) == (40, 30)
     copied = panel.project.path_of(take)
-    assert copied.parent == panel.project.root / "image" and copied.read_bytes() == source.read_bytes()
+    assert (
+        copied.parent == panel.project.root / "image" and copied.read_bytes() == source.read_bytes()
+    )
     assert "imported (mine.png)" in panel.caption.text()
     assert not panel.reuse_seed_button.isEnabled()  # an imported picture has no seed
     assert panel.view.source_size.width() == 40
@@ -125,11 +136,21 @@ def test_non_images_are_refused_with_a_reason(qtbot, comfy, make_window, tmp_pat
 def _drop(widget, paths) -> QDropEvent:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, drop)
     return enter, drop
 
@@ -152,7 +173,9 @@ def test_status_bar_shows_version_and_queue(qtbot, comfy, make_window):
     comfy.hold.set()  # keep the next job queued: the monitor sees the queue grow
     click(qtbot, panel.generate_button)
     try:
-        qtbot.waitUntil(lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 1", timeout=5000)
+        qtbot.waitUntil(
+            lambda: window.status.comfy.text() == "ComfyUI 0.25.0 · queue 1", timeout=5000
+        )
         qtbot.waitUntil(lambda: "Waiting" in window.status.job_label.text(), timeout=5000)
     finally:
         comfy.hold.clear()

@@ -22,7 +22,7 @@ from vidgen_desktop.workflow import Stage, shipped_workflows
 class TimedList(list):
     """Stamps every request a fake records, so the order across two servers can be compared."""
 
-    def append(self, item) -> None:  # noqa: ANN001
+    def append(self, item) -> None:
         super().append((time.monotonic(), item))
 
 
@@ -54,12 +54,22 @@ def test_handoff_unloads_ollama_before_the_prompt_is_queued(comfy, ollama, tmp_p
     client = ComfyClient(comfy.url, timeout=5)
     reports = []
     try:
-        outcome = run_stage(client, project, _request(_z_image()), reports.append, CancelToken(),
-                            settings=settings, step_rates=rates)
+        outcome = run_stage(
+            client,
+            project,
+            _request(_z_image()),
+            reports.append,
+            CancelToken(),
+            settings=settings,
+            step_rates=rates,
+        )
     finally:
         client.close()
-    unloads = [(t, body) for t, (method, path, body) in ollama.state.requests
-               if path == "/api/generate" and body.get("keep_alive") == 0]
+    unloads = [
+        (t, body)
+        for t, (method, path, body) in ollama.state.requests
+        if path == "/api/generate" and body.get("keep_alive") == 0
+    ]
     assert [body["model"] for _t, body in unloads] == ["qwen3:8b"]
     queued = [r.t for r in comfy.requests if r.method == "POST" and r.path == "/prompt"]
     assert len(queued) == 1 and unloads[0][0] < queued[0]
@@ -83,21 +93,35 @@ def test_handoff_off_leaves_ollama_alone(comfy, ollama, tmp_path):
     settings = Settings(ollama_url=ollama.url, comfyui_url=comfy.url, gpu_handoff=False)
     client = ComfyClient(comfy.url, timeout=5)
     try:
-        outcome = run_stage(client, Project.create(tmp_path / "p"), _request(_z_image()), lambda p: None,
-                            CancelToken(), settings=settings)
+        outcome = run_stage(
+            client,
+            Project.create(tmp_path / "p"),
+            _request(_z_image()),
+            lambda p: None,
+            CancelToken(),
+            settings=settings,
+        )
     finally:
         client.close()
     assert list(ollama.state.requests) == []
     assert not outcome.handoff.performed and outcome.step_rate is None
 
 
-def test_preflight_failure_queues_nothing_and_leaves_ollama_loaded(unstocked_comfy, ollama, tmp_path):
+def test_preflight_failure_queues_nothing_and_leaves_ollama_loaded(
+    unstocked_comfy, ollama, tmp_path
+):
     settings = Settings(ollama_url=ollama.url, comfyui_url=unstocked_comfy.url, gpu_handoff=True)
     client = ComfyClient(unstocked_comfy.url, timeout=5)
     try:
         with pytest.raises(PreflightFailed) as caught:
-            run_stage(client, Project.create(tmp_path / "p"), _request(_z_image()), lambda p: None,
-                      CancelToken(), settings=settings)
+            run_stage(
+                client,
+                Project.create(tmp_path / "p"),
+                _request(_z_image()),
+                lambda p: None,
+                CancelToken(),
+                settings=settings,
+            )
     finally:
         client.close()
     err = caught.value
@@ -120,7 +144,11 @@ def test_size_presets_use_the_manifest_or_one_megapixel():
     wfs = {wf.name: wf for wf in shipped_workflows(stage=Stage.IMAGE)}
     z, sdxl = wfs["Z-Image Turbo"], wfs["SDXL (checkpoint)"]
     assert [(p.aspect, p.width, p.height) for p in presets(z)] == [
-        ("9:16", 768, 1344), ("16:9", 1344, 768), ("1:1", 1024, 1024), ("4:5", 896, 1120)]
+        ("9:16", 768, 1344),
+        ("16:9", 1344, 768),
+        ("1:1", 1024, 1024),
+        ("4:5", 896, 1120),
+    ]
     for p in presets(sdxl):
         assert p.width % 64 == 0 and p.height % 64 == 0
         assert 0.85 < p.megapixels < 1.15

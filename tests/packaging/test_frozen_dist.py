@@ -44,8 +44,11 @@ def test_frozen_folder_has_metadata_executable_and_multimedia_plugin(frozen_dist
     root = bundle_root(frozen_dist)
     # dist-info from a wheel/PEP 660 install, egg-info from a legacy editable one
     metadata = list(root.glob(f"vidgen_desktop-{__version__}.dist-info/METADATA"))
-    metadata += [p for p in root.glob("vidgen_desktop*.egg-info/PKG-INFO")
-                 if f"Version: {__version__}\n" in p.read_text(encoding="utf-8")]
+    metadata += [
+        p
+        for p in root.glob("vidgen_desktop*.egg-info/PKG-INFO")
+        if f"Version: {__version__}\n" in p.read_text(encoding="utf-8")
+    ]
     assert metadata, "package metadata (the version source) not bundled"
     exe = "VidGen Desktop.exe" if sys.platform == "win32" else "vidgen-desktop"
     if sys.platform != "darwin":
@@ -68,8 +71,12 @@ def test_linux_archive_has_app_desktop_entry_and_icon():
     with tarfile.open(value) as tar:
         names = set(tar.getnames())
     top = f"vidgen-desktop-{__version__}"
-    for needed in ("vidgen-desktop", "vidgen-desktop.desktop", "vidgen-desktop.png",
-                   "install-desktop-entry.sh"):
+    for needed in (
+        "vidgen-desktop",
+        "vidgen-desktop.desktop",
+        "vidgen-desktop.png",
+        "install-desktop-entry.sh",
+    ):
         assert f"{top}/{needed}" in names, needed
     for rel in shipped_files():
         assert f"{top}/_internal/{rel.as_posix()}" in names, rel

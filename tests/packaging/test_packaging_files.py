@@ -12,7 +12,7 @@ import pytest
 from tests.packaging.conftest import REPO
 
 sys.path.insert(0, str(REPO / "packaging"))
-import slim_icu  # noqa: E402
+import slim_icu
 
 
 def test_desktop_entry_is_complete():
@@ -34,7 +34,9 @@ def test_inno_setup_script_takes_version_from_outside_and_matches_the_spec():
     assert "#ifndef AppVersion" in iss and "#error" in iss
     assert not re.search(r"^AppVersion=\d", iss, re.MULTILINE), "version hard-coded in the script"
     assert re.search(r"^AppVersion=\{#AppVersion\}$", iss, re.MULTILINE)
-    assert re.search(r"AppId=\{\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}", iss)
+    assert re.search(
+        r"AppId=\{\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}", iss
+    )
     assert '#define AppExeName "VidGen Desktop.exe"' in iss
     assert 'APP_NAME = "VidGen Desktop"' in spec and "EXE_NAME = APP_NAME if (IS_WIN" in spec
     assert '#define BuildDir "..\\dist\\VidGen Desktop"' in iss

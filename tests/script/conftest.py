@@ -45,8 +45,10 @@ def make_window(qtbot, isolated_home, fake_ollama):
         panel = window.panels[0]
         qtbot.waitUntil(lambda: panel.server is not None, timeout=5000)
         if wait_models and panel.server.reachable:
-            qtbot.waitUntil(lambda: panel.models is not None and not panel.models_runner.is_running(),
-                            timeout=5000)
+            qtbot.waitUntil(
+                lambda: panel.models is not None and not panel.models_runner.is_running(),
+                timeout=5000,
+            )
         return window, panel
 
     yield build

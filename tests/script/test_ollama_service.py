@@ -26,8 +26,13 @@ def test_list_ps_version(fake_ollama):
 
 def test_unload_sends_keep_alive_zero_at_top_level(fake_ollama):
     service = OllamaService(fake_ollama.url)
-    service.stream_chat("llama3.2", [{"role": "user", "content": "hi"}], GenerationOptions(),
-                        CancelToken(), lambda _t: None)
+    service.stream_chat(
+        "llama3.2",
+        [{"role": "user", "content": "hi"}],
+        GenerationOptions(),
+        CancelToken(),
+        lambda _t: None,
+    )
     assert service.loaded_models()[0].size_vram == 3566287360
     service.unload("llama3.2")
     body = fake_ollama.requests_to("/api/generate")[-1]
@@ -39,7 +44,9 @@ def test_errors_are_typed(fake_ollama):
     service = OllamaService(fake_ollama.url)
     with pytest.raises(ModelNotFound):
         service.unload("missing")
-    fake_ollama.script_reply(Reply(http_error=(500, 'option "temperature" must be of type float32')))
+    fake_ollama.script_reply(
+        Reply(http_error=(500, 'option "temperature" must be of type float32'))
+    )
     with pytest.raises(ServerError, match="float32"):
         service.stream_chat("llama3.2", [], GenerationOptions(), CancelToken(), lambda _t: None)
     fake_ollama.script_reply(Reply(http_error=(503, "server busy, please try again.")))

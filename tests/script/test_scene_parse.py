@@ -22,12 +22,28 @@ from vidgen_desktop.core.scene_parse import InvalidSceneReply, parse_scene, salv
         "Sure! Here is the scene you asked for:\n\n" + scene_text() + "\n\nEnjoy!",
         "<think>The user wants a scene {maybe}.</think>\n" + scene_text(),
         json.dumps({"scene": GOOD_SCENE}),
-        json.dumps({**GOOD_SCENE, "title": "extra key", "audio": {**GOOD_SCENE["audio"], "mood": "x"}}),
+        json.dumps(
+            {**GOOD_SCENE, "title": "extra key", "audio": {**GOOD_SCENE["audio"], "mood": "x"}}
+        ),
         scene_text().replace("]\n  }", "],\n  }"),  # trailing comma
-        json.dumps({"Audio": {"Lyrics": "la", "Tags": "a, b"}, "VIDEO": GOOD_SCENE["video"],
-                    "image": {"positive prompt": "p", "negative-prompt": "n"}}),
+        json.dumps(
+            {
+                "Audio": {"Lyrics": "la", "Tags": "a, b"},
+                "VIDEO": GOOD_SCENE["video"],
+                "image": {"positive prompt": "p", "negative-prompt": "n"},
+            }
+        ),
     ],
-    ids=["plain", "fenced", "prose", "think", "wrapped", "extra-keys", "trailing-comma", "key-case"],
+    ids=[
+        "plain",
+        "fenced",
+        "prose",
+        "think",
+        "wrapped",
+        "extra-keys",
+        "trailing-comma",
+        "key-case",
+    ],
 )
 def test_tolerates_what_small_models_send(text):
     scene = parse_scene(text)
@@ -68,9 +84,26 @@ def test_broken_json_reports_line_and_column():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["audio", "video", "image", "lyrics", "tags", "positive_prompt",
-                         "negative_prompt", "x"]) | st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "audio",
+                    "video",
+                    "image",
+                    "lyrics",
+                    "tags",
+                    "positive_prompt",
+                    "negative_prompt",
+                    "x",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 

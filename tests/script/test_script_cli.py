@@ -17,16 +17,39 @@ REPO = Path(__file__).resolve().parents[2]
 def test_cli_happy_path_prints_scene_and_writes_out(fake_ollama, tmp_path, capsys):
     fake_ollama.script_reply("```json\n" + scene_text() + "\n```")
     out = tmp_path / "scene.json"
-    rc = main(["script", "--topic", "lighthouse", "--model", "llama3.2", "--out", str(out),
-               "--ollama", fake_ollama.url, "--num-ctx", "8192", "--temperature", "0.2",
-               "--max-tokens", "600", "--seed", "7"])
+    rc = main(
+        [
+            "script",
+            "--topic",
+            "lighthouse",
+            "--model",
+            "llama3.2",
+            "--out",
+            str(out),
+            "--ollama",
+            fake_ollama.url,
+            "--num-ctx",
+            "8192",
+            "--temperature",
+            "0.2",
+            "--max-tokens",
+            "600",
+            "--seed",
+            "7",
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0
     assert json.loads(captured.out) == GOOD_SCENE
     assert json.loads(out.read_text()) == GOOD_SCENE
     assert "tokens" in captured.err and "{" not in captured.err
     request = fake_ollama.chat_requests()[-1]
-    assert request["options"] == {"num_ctx": 8192, "temperature": 0.2, "num_predict": 600, "seed": 7}
+    assert request["options"] == {
+        "num_ctx": 8192,
+        "temperature": 0.2,
+        "num_predict": 600,
+        "seed": 7,
+    }
     assert "Topic: lighthouse" in request["messages"][0]["content"]
 
 
@@ -44,7 +67,9 @@ def test_cli_warns_when_comfyui_could_not_be_asked_to_free_memory(fake_ollama, c
 
     fake_ollama.script_reply(scene_text())
     dead = dead_loopback_url()
-    assert main(["script", "--topic", "x", "--ollama", fake_ollama.url, "--comfyui", dead, "-q"]) == 0
+    assert (
+        main(["script", "--topic", "x", "--ollama", fake_ollama.url, "--comfyui", dead, "-q"]) == 0
+    )
     err = capsys.readouterr().err
     assert err.count("warning:") == 1
     assert f"warning: Could not reach ComfyUI at {dead}" in err and "GPU memory may be short" in err
@@ -100,16 +125,42 @@ def test_cli_as_a_real_process(fake_ollama, isolated_home):
     fake_ollama.script_reply(scene_text())
     env = {**os.environ, "VIDGEN_HOME": str(isolated_home), "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, "-m", "vidgen_desktop.cli.main", "script", "--topic", "lighthouse",
-         "--model", "llama3.2", "--ollama", fake_ollama.url],
-        capture_output=True, text=True, timeout=60, env=env, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "vidgen_desktop.cli.main",
+            "script",
+            "--topic",
+            "lighthouse",
+            "--model",
+            "llama3.2",
+            "--ollama",
+            fake_ollama.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == GOOD_SCENE
     fake_ollama.stop()
     proc = subprocess.run(
-        [sys.executable, "-m", "vidgen_desktop.cli.main", "script", "--topic", "x",
-         "--ollama", fake_ollama.url],
-        capture_output=True, text=True, timeout=60, env=env, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "vidgen_desktop.cli.main",
+            "script",
+            "--topic",
+            "x",
+            "--ollama",
+            fake_ollama.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
     )
     assert proc.returncode == 3 and "not reachable" in proc.stderr

@@ -29,7 +29,9 @@ def fake_comfy(fake_ollama):
     fake.stop()
 
 
-def test_comfyui_frees_memory_before_the_scene_is_generated(qtbot, make_window, fake_ollama, fake_comfy):
+def test_comfyui_frees_memory_before_the_scene_is_generated(
+    qtbot, make_window, fake_ollama, fake_comfy
+):
     window, panel = make_window(comfyui_url=fake_comfy.url, gpu_handoff=True)
     type_topic(qtbot, panel)
     generate(qtbot, panel)
@@ -49,13 +51,36 @@ def test_no_free_request_when_the_hand_off_is_off(qtbot, make_window, fake_ollam
 def test_cli_frees_comfyui_first_and_can_skip_it(fake_ollama, fake_comfy, capsys):
     from vidgen_desktop.cli.main import main
 
-    rc = main(["script", "--topic", "a fox", "--model", "llama3.2", "--ollama", fake_ollama.url,
-               "--comfyui", fake_comfy.url])
+    rc = main(
+        [
+            "script",
+            "--topic",
+            "a fox",
+            "--model",
+            "llama3.2",
+            "--ollama",
+            fake_ollama.url,
+            "--comfyui",
+            fake_comfy.url,
+        ]
+    )
     assert rc == 0
     assert json.loads(capsys.readouterr().out)["audio"]["lyrics"]
     assert fake_ollama.free_seen_at_chat == [True]
-    rc = main(["script", "--topic", "a fox", "--model", "llama3.2", "--ollama", fake_ollama.url,
-               "--comfyui", fake_comfy.url, "--no-handoff"])
+    rc = main(
+        [
+            "script",
+            "--topic",
+            "a fox",
+            "--model",
+            "llama3.2",
+            "--ollama",
+            fake_ollama.url,
+            "--comfyui",
+            fake_comfy.url,
+            "--no-handoff",
+        ]
+    )
     assert rc == 0
     assert len(fake_ollama.chat_requests()) == 2
     assert len(fake_comfy.bodies("/free")) == 1  # the second run skipped the hand-off

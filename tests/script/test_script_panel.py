@@ -32,9 +32,14 @@ def test_happy_path_fills_every_field_and_unlocks_next(qtbot, make_window, fake_
 
     assert field(panel, "audio.lyrics").toPlainText() == GOOD_SCENE["audio"]["lyrics"]
     assert field(panel, "audio.tags").tags() == GOOD_SCENE["audio"]["tags"]
-    assert field(panel, "video.negative_prompt").toPlainText() == GOOD_SCENE["video"]["negative_prompt"]
+    assert (
+        field(panel, "video.negative_prompt").toPlainText()
+        == GOOD_SCENE["video"]["negative_prompt"]
+    )
     scene = window.context.scene
-    assert scene is not None and scene.image.positive_prompt == GOOD_SCENE["image"]["positive_prompt"]
+    assert (
+        scene is not None and scene.image.positive_prompt == GOOD_SCENE["image"]["positive_prompt"]
+    )
     assert panel.next_button.isEnabled()
     assert panel.stage_state().status is StageStatus.done
     assert window.stepper.state_of(1).status is not StageStatus.locked
@@ -71,7 +76,9 @@ def test_stream_shows_partial_text_before_the_end(qtbot, make_window, fake_ollam
     qtbot.waitUntil(lambda: '"audio"' in panel.stream_view.toPlainText(), timeout=5000)
     partial = panel.stream_view.toPlainText()
     assert len(partial) < len(scene_text())
-    assert panel.is_busy() and panel.stop_button.isEnabled() and not panel.generate_button.isEnabled()
+    assert (
+        panel.is_busy() and panel.stop_button.isEnabled() and not panel.generate_button.isEnabled()
+    )
     assert panel.stage_state().status is StageStatus.running
     assert window.context.scene is None
     qtbot.waitUntil(lambda: "Generated: 12 tokens" in panel.counters.text(), timeout=3000)
@@ -102,7 +109,9 @@ def test_stop_cancels_and_returns_to_idle(qtbot, make_window, fake_ollama):
 def test_malformed_reply_is_repaired_with_the_errors_fed_back(qtbot, make_window, fake_ollama):
     window, panel = make_window()
     type_topic(qtbot, panel)
-    broken = json.dumps({"audio": {"lyrics": "la la", "tags": []}, "video": {"positive_prompt": "x"}})
+    broken = json.dumps(
+        {"audio": {"lyrics": "la la", "tags": []}, "video": {"positive_prompt": "x"}}
+    )
     fake_ollama.script_reply(broken, "```json\n" + scene_text() + "\n```")
     generate(qtbot, panel)
     assert window.context.scene is not None
@@ -115,11 +124,17 @@ def test_malformed_reply_is_repaired_with_the_errors_fed_back(qtbot, make_window
     assert "asking the model to fix it" in panel.stream_view.toPlainText()
 
 
-def test_repair_failure_shows_raw_reply_and_field_errors_and_keeps_the_raw(qtbot, make_window, fake_ollama):
+def test_repair_failure_shows_raw_reply_and_field_errors_and_keeps_the_raw(
+    qtbot, make_window, fake_ollama
+):
     window, panel = make_window()
     type_topic(qtbot, panel)
-    bad = json.dumps({"audio": {"lyrics": "Only lyrics", "tags": "calm, slow"},
-                      "video": {"positive_prompt": "", "negative_prompt": "blur"}})
+    bad = json.dumps(
+        {
+            "audio": {"lyrics": "Only lyrics", "tags": "calm, slow"},
+            "video": {"positive_prompt": "", "negative_prompt": "blur"},
+        }
+    )
     fake_ollama.script_reply("not json at all", bad)
     generate(qtbot, panel)
     assert panel.problem_box.isVisible()
@@ -172,7 +187,9 @@ def test_server_not_running_disables_generate_then_recovers(qtbot, make_window, 
     assert panel.model_combo.count() == 3
 
 
-def test_server_gone_during_generate_shows_banner_with_settings_action(qtbot, make_window, fake_ollama):
+def test_server_gone_during_generate_shows_banner_with_settings_action(
+    qtbot, make_window, fake_ollama
+):
     window, panel = make_window()
     type_topic(qtbot, panel)
     window.ollama_monitor.set_interval(60000)  # the panel still believes the server is up
@@ -208,7 +225,9 @@ def test_chat_404_after_show_is_also_model_not_found(qtbot, make_window, fake_ol
     assert "not installed" in panel.banner.text()
 
 
-def test_empty_model_list_explains_how_to_pull_then_refresh_recovers(qtbot, make_window, fake_ollama):
+def test_empty_model_list_explains_how_to_pull_then_refresh_recovers(
+    qtbot, make_window, fake_ollama
+):
     models = fake_ollama.state.models
     fake_ollama.set_models([])
     window, panel = make_window()
@@ -275,7 +294,10 @@ def test_regenerate_one_field_keeps_the_others(qtbot, make_window, fake_ollama):
     fake_ollama.script_reply('{"value": "A weathered keeper in a yellow raincoat, storm light"}')
     click_and_wait_done(qtbot, panel, panel.editor.regen_buttons[("image", "positive_prompt")])
     after = panel.editor.values()
-    assert after[("image", "positive_prompt")] == "A weathered keeper in a yellow raincoat, storm light"
+    assert (
+        after[("image", "positive_prompt")]
+        == "A weathered keeper in a yellow raincoat, storm light"
+    )
     for key, value in before.items():
         if key != ("image", "positive_prompt"):
             assert after[key] == value
@@ -299,7 +321,9 @@ def test_regenerate_tags_accepts_a_list(qtbot, make_window, fake_ollama):
     assert window.context.scene.video.positive_prompt == GOOD_SCENE["video"]["positive_prompt"]
 
 
-def test_hand_edits_reach_the_context_and_emptying_a_field_locks_next(qtbot, make_window, fake_ollama):
+def test_hand_edits_reach_the_context_and_emptying_a_field_locks_next(
+    qtbot, make_window, fake_ollama
+):
     window, panel = make_window()
     type_topic(qtbot, panel)
     fake_ollama.script_reply(scene_text())
@@ -315,7 +339,9 @@ def test_hand_edits_reach_the_context_and_emptying_a_field_locks_next(qtbot, mak
     assert window.stepper.state_of(1).status is StageStatus.locked
 
 
-def test_template_without_topic_placeholder_is_a_clear_error(qtbot, make_window, fake_ollama, isolated_home):
+def test_template_without_topic_placeholder_is_a_clear_error(
+    qtbot, make_window, fake_ollama, isolated_home
+):
     window, panel = make_window()
     (isolated_home / "config" / "prompt_template.txt").write_text("Write a scene as JSON.\n")
     type_topic(qtbot, panel)
@@ -334,8 +360,13 @@ def test_parameters_persist_in_settings(qtbot, make_window, fake_ollama, isolate
     qtbot.waitUntil(lambda: not panel._settings_timer.isActive(), timeout=3000)
     window.context.writer.flush()
     saved = json.loads((isolated_home / "config" / "settings.json").read_text())
-    assert saved["llm"] == {"model": "qwen3:8b", "num_ctx": 8192, "temperature": 0.7,
-                            "num_predict": 2048, "seed": 42}
+    assert saved["llm"] == {
+        "model": "qwen3:8b",
+        "num_ctx": 8192,
+        "temperature": 0.7,
+        "num_predict": 2048,
+        "seed": 42,
+    }
 
 
 def test_thinking_model_is_asked_not_to_think(qtbot, make_window, fake_ollama):

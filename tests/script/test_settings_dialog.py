@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QDialogButtonBox
 from tests.fakes.fake_ollama import FakeOllama
 
 
-def test_settings_dialog_saves_and_monitor_follows_new_url(qtbot, make_window, fake_ollama, isolated_home):
+def test_settings_dialog_saves_and_monitor_follows_new_url(
+    qtbot, make_window, fake_ollama, isolated_home
+):
     other = FakeOllama()
     other.state.version = "0.33.0"
     try:

@@ -21,12 +21,18 @@ from tests.fakes.stocked import stocked_object_info
 from tests.fakes.watching_ollama import WatchingOllama
 
 SCENE = {
-    "audio": {"lyrics": "The lamp is lit. One more night, and the sea is calm.",
-              "tags": ["calm", "warm", "male voice"]},
-    "image": {"positive_prompt": "an old lighthouse keeper, portrait, soft light",
-              "negative_prompt": "blurry"},
-    "video": {"positive_prompt": "he speaks calmly, slight head movement",
-              "negative_prompt": "distorted face"},
+    "audio": {
+        "lyrics": "The lamp is lit. One more night, and the sea is calm.",
+        "tags": ["calm", "warm", "male voice"],
+    },
+    "image": {
+        "positive_prompt": "an old lighthouse keeper, portrait, soft light",
+        "negative_prompt": "blurry",
+    },
+    "video": {
+        "positive_prompt": "he speaks calmly, slight head movement",
+        "negative_prompt": "distorted face",
+    },
 }
 
 
@@ -56,16 +62,23 @@ class StockedComfy(FakeComfy):
         ctype = str(node.get("class_type", ""))
         n = len(self.files) + 1
         if ctype.startswith("SaveAudio"):
-            spec = FakeOutput(f"voice_{n:05d}_.wav", key="audio", data=wav_bytes(self.audio_seconds))
+            spec = FakeOutput(
+                f"voice_{n:05d}_.wav", key="audio", data=wav_bytes(self.audio_seconds)
+            )
         elif ctype == "SaveVideo":
             assert self.video_file is not None, "set video_file to an MP4 (see the fixtures)"
-            spec = FakeOutput(f"talking_{n:05d}_.mp4", key="images", data=self.video_file.read_bytes(),
-                              animated=True)
+            spec = FakeOutput(
+                f"talking_{n:05d}_.mp4",
+                key="images",
+                data=self.video_file.read_bytes(),
+                animated=True,
+            )
         else:
             return super()._make_outputs(nid, node)
         self.files[("output", spec.subfolder, spec.filename)] = spec
-        ui: dict[str, Any] = {spec.key: [{"filename": spec.filename, "subfolder": spec.subfolder,
-                                          "type": "output"}]}
+        ui: dict[str, Any] = {
+            spec.key: [{"filename": spec.filename, "subfolder": spec.subfolder, "type": "output"}]
+        }
         if spec.animated:
             ui["animated"] = [True]
         return ui
@@ -80,7 +93,9 @@ def mp4_dir(tmp_path_factory) -> Path:
 def mp4_with_sound(qapp, mp4_dir) -> Path:
     """2 s, 160x96 at 16 fps with a 220 Hz AAC tone: what the S2V workflow's SaveVideo writes.
     Made by Qt's own encoder per test session (generated media is not kept in the repository)."""
-    return make_test_mp4(mp4_dir / "talking_with_sound.mp4", seconds=2.0, with_audio=True, small=True)
+    return make_test_mp4(
+        mp4_dir / "talking_with_sound.mp4", seconds=2.0, with_audio=True, small=True
+    )
 
 
 @pytest.fixture(scope="session")
@@ -147,7 +162,9 @@ def settle(qtbot, win, timeout: int = 10000) -> None:
     for panel in win.panels:
         if panel.is_busy():
             panel.stop()
-    qtbot.waitUntil(lambda: not any(r.is_running() for r in win.findChildren(TaskRunner)), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: not any(r.is_running() for r in win.findChildren(TaskRunner)), timeout=timeout
+    )
 
 
 def queued(fake: FakeComfy) -> list[dict[str, Any]]:
@@ -161,8 +178,10 @@ def panel_of(win, key: str):
 
 def wait_workflows(qtbot, panel, timeout: int = 10000) -> None:
     """Until the server check listed the workflows and the chosen one is usable."""
-    qtbot.waitUntil(lambda: panel.current_workflow() is not None and not panel.checker.is_running(),
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: panel.current_workflow() is not None and not panel.checker.is_running(),
+        timeout=timeout,
+    )
 
 
 def add_take(project, stage: str, kind: str, data: bytes, name: str, **fields: Any):

@@ -43,17 +43,23 @@ def clipping(window: QWidget) -> list[str]:
             problems.append(f"{area.objectName() or type(area).__name__} scrolls sideways")
     for w in window.findChildren(QPushButton) + window.findChildren(QCheckBox):
         if w.isVisibleTo(window) and w.text() and w.width() + 1 < w.sizeHint().width():
-            problems.append(f"button “{w.text()}” is {w.width()} px wide, needs {w.sizeHint().width()}")
+            problems.append(
+                f"button “{w.text()}” is {w.width()} px wide, needs {w.sizeHint().width()}"
+            )
     for label in window.findChildren(QLabel):
         if not label.isVisibleTo(window) or not label.text() or label.width() <= 0:
             continue
         if label.wordWrap():
             needed = label.heightForWidth(label.width())
             if needed > 0 and label.height() + 1 < needed:
-                problems.append(f"label “{label.text()[:40]}” is {label.height()} px high, needs {needed}")
+                problems.append(
+                    f"label “{label.text()[:40]}” is {label.height()} px high, needs {needed}"
+                )
         elif label.width() + 1 < label.sizeHint().width() and not label.text().startswith("<"):
-            problems.append(f"label “{label.text()[:40]}” is {label.width()} px wide, "
-                            f"needs {label.sizeHint().width()}")
+            problems.append(
+                f"label “{label.text()[:40]}” is {label.width()} px wide, "
+                f"needs {label.sizeHint().width()}"
+            )
     return problems
 
 
@@ -64,7 +70,9 @@ def filled(qtbot, window, scene, mp4_with_sound):
     ctx.set_scene(scene, topic="a lighthouse keeper's last night")
     add_take(ctx.project, "voice", "audio", wav_bytes(4.0), "speech.wav", duration_s=4.0)
     add_take(ctx.project, "image", "image", PNG_1PX, "portrait.png", width=8, height=8, seed=5)
-    add_take(ctx.project, "video", "video", mp4_with_sound.read_bytes(), "talking.mp4", duration_s=2.0)
+    add_take(
+        ctx.project, "video", "video", mp4_with_sound.read_bytes(), "talking.mp4", duration_s=2.0
+    )
     for stage in ("voice", "image", "video"):
         ctx.notify_takes(stage)
     for panel in window.panels[1:]:
@@ -90,7 +98,13 @@ def test_nothing_clips_at_150_percent():
     """The same check in a fresh process whose Qt scales everything by 1.5 (a 150 % display)."""
     env = dict(os.environ, QT_SCALE_FACTOR="1.5", QT_QPA_PLATFORM="offscreen")
     target = f"{__file__}::test_nothing_clips_or_scrolls_sideways"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target],
-                         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "1 passed" in run.stdout

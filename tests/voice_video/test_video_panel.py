@@ -25,7 +25,14 @@ def upstream(window, scene, voice_seconds: float = 9.63, image: bool = True, voi
         add_take(project, "image", "image", PNG_1PX, "portrait.png", width=8, height=8)
         context.notify_takes("image")
     if voice:
-        add_take(project, "voice", "audio", wav_bytes(voice_seconds), "speech.wav", duration_s=voice_seconds)
+        add_take(
+            project,
+            "voice",
+            "audio",
+            wav_bytes(voice_seconds),
+            "speech.wav",
+            duration_s=voice_seconds,
+        )
         context.notify_takes("voice")
 
 
@@ -41,7 +48,9 @@ def test_locked_with_the_reason_until_both_takes_exist(qtbot, window, scene):
     panel = video_panel(qtbot, window)
     state = panel.stage_state()
     assert state.status is StageStatus.locked
-    assert state.reason == ("Needs a chosen image take (Image stage) and a chosen voice take (Voice stage).")
+    assert state.reason == (
+        "Needs a chosen image take (Image stage) and a chosen voice take (Voice stage)."
+    )
     assert not panel.generate_button.isEnabled() and panel.disabled_reason.text() == state.reason
     add_take(window.context.project, "image", "image", PNG_1PX, "p.png")
     window.context.notify_takes("image")
@@ -58,8 +67,12 @@ def test_cost_before_queueing_follows_the_voice_length(qtbot, window, scene):
     panel = video_panel(qtbot, window)
     assert panel.seconds.value() == 9.63  # the voice take's length
     assert panel.positive.toPlainText() == scene.video.positive_prompt
-    assert [panel.size_combo.itemData(i) for i in range(panel.size_combo.count())] == [(480, 832), (832, 480),
-                                                                           (512, 512), (448, 560)]
+    assert [panel.size_combo.itemData(i) for i in range(panel.size_combo.count())] == [
+        (480, 832),
+        (832, 480),
+        (512, 512),
+        (448, 560),
+    ]
     text = panel.cost_label.text()
     assert "3 chunks of 77 frames → 155 frames at 16 fps" in text
     assert "60 sampler steps (3 × 20)" in text
@@ -82,15 +95,26 @@ def test_multi_chunk_render_reaches_100_only_with_the_mp4_on_disk(qtbot, window,
 
     def on_progress(p) -> None:
         on_disk = any(project.stage_dir("video").glob("*.mp4"))
-        seen.append((panel.progress_bar.value() / 1000 if panel.progress_bar.maximum() else None,
-                     on_disk, p.message))
+        seen.append(
+            (
+                panel.progress_bar.value() / 1000 if panel.progress_bar.maximum() else None,
+                on_disk,
+                p.message,
+            )
+        )
         labels.append(panel.progress_label.text())
 
     panel.runner.progress.connect(on_progress)
-    with qtbot.waitSignal(panel.player.loaded, timeout=20000) as loaded, \
-            qtbot.waitSignal(panel.runner.done, timeout=20000):
+    with (
+        qtbot.waitSignal(panel.player.loaded, timeout=20000) as loaded,
+        qtbot.waitSignal(panel.runner.done, timeout=20000),
+    ):
         qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
-    full = [(on_disk, msg) for fraction, on_disk, msg in seen if fraction is not None and fraction >= 1.0]
+    full = [
+        (on_disk, msg)
+        for fraction, on_disk, msg in seen
+        if fraction is not None and fraction >= 1.0
+    ]
     assert full and all(on_disk for on_disk, _msg in full), full
     assert max(f for f, on_disk, _m in seen if f is not None and not on_disk) < 1.0
     assert any(label.startswith("Chunk 3/3 · step 3/3") for label in labels), labels[-5:]
@@ -110,7 +134,9 @@ def test_multi_chunk_render_reaches_100_only_with_the_mp4_on_disk(qtbot, window,
     assert window.context.step_rates.get(take.workflow) is not None
 
 
-def test_cancel_mid_chunk_asks_first_and_keeps_nothing(qtbot, window, scene, fake_comfy, monkeypatch):
+def test_cancel_mid_chunk_asks_first_and_keeps_nothing(
+    qtbot, window, scene, fake_comfy, monkeypatch
+):
     fake_comfy.steps = 40
     fake_comfy.step_delay = 0.05
     upstream(window, scene, voice_seconds=9.63)
@@ -124,7 +150,9 @@ def test_cancel_mid_chunk_asks_first_and_keeps_nothing(qtbot, window, scene, fak
 
     monkeypatch.setattr(QMessageBox, "question", question)
     qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.progress_label.text().startswith("Chunk 1/3 · step 3/40"), timeout=10000)
+    qtbot.waitUntil(
+        lambda: panel.progress_label.text().startswith("Chunk 1/3 · step 3/40"), timeout=10000
+    )
     qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)  # "Cancel", answered No
     assert asked == ["Cancel this job?"] and panel.runner.is_running()
     assert "/interrupt" not in fake_comfy.paths("POST")

@@ -16,8 +16,11 @@ def voice_ready(qtbot, window, scene, workflow: str | None = None):
     assert window.current_panel() is panel
     wait_workflows(qtbot, panel)
     if workflow is not None:
-        index = next(i for i in range(panel.workflow_combo.count())
-                     if panel.workflow_combo.itemText(i) == workflow)
+        index = next(
+            i
+            for i in range(panel.workflow_combo.count())
+            if panel.workflow_combo.itemText(i) == workflow
+        )
         panel.workflow_combo.setCurrentIndex(index)
         panel.workflow_combo.activated.emit(index)
     return panel
@@ -59,12 +62,18 @@ def test_generate_plays_the_take_and_shows_its_duration(qtbot, window, scene, fa
     assert panel.takes.list.item(0).text().endswith("#1 · 0:03")
     (graph,) = queued(fake_comfy)
     tts = next(n["inputs"] for n in graph.values() if n["class_type"] == "FB_Qwen3TTSCustomVoice")
-    assert (tts["text"], tts["speaker"], tts["instruct"]) == (scene.audio.lyrics, "Serena", "slow and low")
+    assert (tts["text"], tts["speaker"], tts["instruct"]) == (
+        scene.audio.lyrics,
+        "Serena",
+        "slow and low",
+    )
     assert tts["seed"] == take.seed
     assert panel_of(window, "voice").stage_state().status is StageStatus.done
 
 
-def test_lyrics_length_warning_asks_before_generating(qtbot, window, scene, fake_comfy, monkeypatch):
+def test_lyrics_length_warning_asks_before_generating(
+    qtbot, window, scene, fake_comfy, monkeypatch
+):
     panel = voice_ready(qtbot, window, scene)
     panel.seconds.setValue(5.0)
     assert not panel.timing.text().startswith("⚠")
@@ -76,6 +85,7 @@ def test_lyrics_length_warning_asks_before_generating(qtbot, window, scene, fake
         def question(_parent, _title, text, *_args):
             asked.append(text)
             return result
+
         return question
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
@@ -97,7 +107,9 @@ def test_user_edits_survive_a_new_script_until_reset(qtbot, window, scene):
     changed.audio.lyrics = "A regenerated line."
     window.context.set_scene(changed)
     assert panel.lyrics.toPlainText() == "My own words."
-    qtbot.mouseClick(panel.findChild(type(panel.generate_button), "voice_reset"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        panel.findChild(type(panel.generate_button), "voice_reset"), Qt.MouseButton.LeftButton
+    )
     assert panel.lyrics.toPlainText() == "A regenerated line."
 
 
@@ -106,8 +118,10 @@ def test_import_own_audio_becomes_the_chosen_take(qtbot, window, scene, tmp_path
     own = tmp_path / "my voice.wav"
     own.write_bytes(wav_bytes(4.0))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(own)], ""))
-    with qtbot.waitSignal(panel.player.loaded, timeout=15000) as loaded, \
-            qtbot.waitSignal(panel.importer.done, timeout=10000):
+    with (
+        qtbot.waitSignal(panel.player.loaded, timeout=15000) as loaded,
+        qtbot.waitSignal(panel.importer.done, timeout=10000),
+    ):
         qtbot.mouseClick(panel.takes.import_button, Qt.MouseButton.LeftButton)
     assert abs(loaded.args[0] - 4.0) < 0.05
     take = window.context.project.chosen_take("voice")
@@ -122,11 +136,15 @@ def test_import_refuses_a_file_that_is_not_audio(qtbot, window, scene, tmp_path)
     notes.write_text("hello")
     with qtbot.waitSignal(panel.importer.done, timeout=10000):
         panel.import_files([str(notes)])
-    assert "notes.txt is not a audio file" in panel.banner.text() or "notes.txt" in panel.banner.text()
+    assert (
+        "notes.txt is not a audio file" in panel.banner.text() or "notes.txt" in panel.banner.text()
+    )
     assert window.context.project.takes_for("voice") == []
 
 
-def test_cloning_workflow_needs_a_reference_clip_and_uploads_it(qtbot, window, scene, fake_comfy, tmp_path):
+def test_cloning_workflow_needs_a_reference_clip_and_uploads_it(
+    qtbot, window, scene, fake_comfy, tmp_path
+):
     panel = voice_ready(qtbot, window, scene, workflow="Speech: Qwen3-TTS voice clone")
     assert panel.reference_row.isVisibleTo(panel) and panel.reference_text.isVisibleTo(panel)
     assert not panel.speaker.isVisibleTo(panel)
@@ -146,13 +164,19 @@ def test_cloning_workflow_needs_a_reference_clip_and_uploads_it(qtbot, window, s
     assert load["audio"] == "ref.wav" and clone["ref_text"] == "This is how I sound."
 
 
-def test_ollama_lets_go_before_the_voice_prompt_is_queued(qtbot, window, scene, fake_comfy, fake_ollama):
+def test_ollama_lets_go_before_the_voice_prompt_is_queued(
+    qtbot, window, scene, fake_comfy, fake_ollama
+):
     fake_ollama._mark_loaded("llama3.2:latest", 4096)
     panel = voice_ready(qtbot, window, scene)
     panel.seconds.setValue(5.0)
     click_generate(qtbot, panel)
     assert fake_comfy.queued_while_ollama_held == [[]]
-    unloads = [b for _m, p, b in fake_ollama.state.requests if p == "/api/generate" and b.get("keep_alive") == 0]
+    unloads = [
+        b
+        for _m, p, b in fake_ollama.state.requests
+        if p == "/api/generate" and b.get("keep_alive") == 0
+    ]
     assert [u["model"] for u in unloads] == ["llama3.2:latest"]
 
 

@@ -59,7 +59,10 @@ def test_time_left_counts_down_between_reports(qtbot):
     assert "about 0:10 left" in job.label.text()
     qtbot.wait(2300)
     assert "about 0:08 left" in job.label.text()
-    assert shown[-1].eta_s == pytest.approx(7.8, abs=0.5) and shown[-1].message == "KSampler: step 5/10"
+    assert (
+        shown[-1].eta_s == pytest.approx(7.8, abs=0.5)
+        and shown[-1].message == "KSampler: step 5/10"
+    )
     job.finish("Done")
     assert job.label.text() == "Done" and not job.bar.isVisible()
 
@@ -81,7 +84,9 @@ def test_unconfirmed_handoff_is_shown_in_the_stage_and_status_bar(qtbot, window,
     panel = ready(qtbot, window, scene, "image")
     qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.runner.is_running(), timeout=15000)
-    assert panel.banner.isVisible() and f"Could not reach Ollama at {dead_url}" in panel.banner.text()
+    assert (
+        panel.banner.isVisible() and f"Could not reach Ollama at {dead_url}" in panel.banner.text()
+    )
     assert "GPU memory may be short" in panel.banner.text()
     assert "Could not reach Ollama" in window.status.currentMessage()
     assert window.context.project.chosen_take("image") is not None  # and it went on
@@ -101,15 +106,20 @@ def test_primary_action_sits_left_of_next_on_every_stage(qtbot, window, scene):
 
 
 def test_a_workflow_that_can_no_longer_run_is_switched_with_a_reason(
-        qtbot, isolated_home, fake_comfy, fake_ollama, scene):
+    qtbot, isolated_home, fake_comfy, fake_ollama, scene
+):
     from tests.voice_video.conftest import settle
     from vidgen_desktop.app import build_window
 
     info = dict(fake_comfy.object_info)
     del info["TextEncodeAceStepAudio1.5"]  # the server lost the ACE-Step 1.5 nodes
     fake_comfy.object_info = info
-    write_settings(isolated_home, ollama_url=fake_ollama.url, comfyui_url=fake_comfy.url,
-                   workflows={"voice": "Song: ACE-Step 1.5"})
+    write_settings(
+        isolated_home,
+        ollama_url=fake_ollama.url,
+        comfyui_url=fake_comfy.url,
+        workflows={"voice": "Song: ACE-Step 1.5"},
+    )
     win = build_window()
     try:
         win.show()
@@ -154,8 +164,11 @@ def test_voice_length_follows_the_text_for_speech_and_keeps_the_songs(qtbot, win
     panel.seconds.setValue(25)  # the user's own length stays
     panel.lyrics.setPlainText("short now")
     assert panel.seconds.value() == 25
-    song = next(i for i in range(panel.workflow_combo.count())
-                if panel.workflow_combo.itemText(i).startswith("Song: ACE-Step 1.5"))
+    song = next(
+        i
+        for i in range(panel.workflow_combo.count())
+        if panel.workflow_combo.itemText(i).startswith("Song: ACE-Step 1.5")
+    )
     panel.workflow_combo.setCurrentIndex(song)
     panel.workflow_combo.activated.emit(song)
     assert panel.seconds.value() == panel.current_workflow().default("seconds")
@@ -164,8 +177,11 @@ def test_voice_length_follows_the_text_for_speech_and_keeps_the_songs(qtbot, win
 def test_how_it_sounds_is_hidden_when_the_workflow_has_none_of_it(qtbot, window, scene):
     panel = ready(qtbot, window, scene, "voice")
     assert panel.how_box.isVisibleTo(window)
-    song = next(i for i in range(panel.workflow_combo.count())
-                if panel.workflow_combo.itemText(i).startswith("Song:"))
+    song = next(
+        i
+        for i in range(panel.workflow_combo.count())
+        if panel.workflow_combo.itemText(i).startswith("Song:")
+    )
     panel.workflow_combo.setCurrentIndex(song)
     panel.workflow_combo.activated.emit(song)
     assert not panel.how_box.isVisibleTo(window)
@@ -177,7 +193,9 @@ def test_settings_test_connection_per_server(qtbot, window, fake_comfy, fake_oll
     qtbot.mouseClick(dialog.comfy_test, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.comfy_result.text().startswith("✓ ComfyUI 0.25.0"), timeout=5000)
     qtbot.mouseClick(dialog.ollama_test, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.ollama_result.text().startswith("✓ Ollama 0.32.15"), timeout=5000)
+    qtbot.waitUntil(
+        lambda: dialog.ollama_result.text().startswith("✓ Ollama 0.32.15"), timeout=5000
+    )
     dialog.comfy_url.setText(dead_url)
     assert not dialog.comfy_result.isVisible()  # a result belongs to the URL it tested
     qtbot.mouseClick(dialog.comfy_test, Qt.MouseButton.LeftButton)
@@ -195,7 +213,11 @@ def test_settings_projects_folder(qtbot, window, tmp_path, monkeypatch):
     window.settings_action.trigger()
     dialog = window.settings_dialog
     assert dialog.projects_dir.text() == str(window.context.paths.projects_dir)
-    qtbot.mouseClick(dialog.findChild(type(dialog.comfy_test), "projects_dir_choose"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dialog.findChild(type(dialog.comfy_test), "projects_dir_choose"), Qt.MouseButton.LeftButton
+    )
     assert dialog.projects_dir.text() == str(target)
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
     assert window.context.projects_dir() == target

@@ -29,21 +29,30 @@ from vidgen_desktop.pipeline.image_sizes import ASPECTS
 from vidgen_desktop.pipeline.inputs import DEFAULT_ASPECT, ImageInputs, image_request
 from vidgen_desktop.workflow import Stage
 
-EPILOG = ("exit codes: 0 ok, 2 bad input, 3 ComfyUI unreachable, 4 ComfyUI error, 7 disk trouble, "
-          "8 missing node pack/model file or workflow rejected, 9 job failed (e.g. out of GPU memory), "
-          "130 cancelled")
+EPILOG = (
+    "exit codes: 0 ok, 2 bad input, 3 ComfyUI unreachable, 4 ComfyUI error, 7 disk trouble, "
+    "8 missing node pack/model file or workflow rejected, 9 job failed (e.g. out of GPU memory), "
+    "130 cancelled"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "image", help="generate the scene's still image with ComfyUI",
+        "image",
+        help="generate the scene's still image with ComfyUI",
         description="Generate an image for the scene's image prompt; print the saved file's path.",
-        epilog=EPILOG)
-    p.add_argument("--scene", type=Path, required=True, help="scene JSON (as `vidgen script` writes)")
+        epilog=EPILOG,
+    )
+    p.add_argument(
+        "--scene", type=Path, required=True, help="scene JSON (as `vidgen script` writes)"
+    )
     add_common_options(p)
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
-    p.add_argument("--aspect", choices=[a[0] for a in ASPECTS],
-                   help=f"size preset for the model (default: {DEFAULT_ASPECT})")
+    p.add_argument(
+        "--aspect",
+        choices=[a[0] for a in ASPECTS],
+        help=f"size preset for the model (default: {DEFAULT_ASPECT})",
+    )
     p.add_argument("--width", type=int, help="width in px (overrides --aspect)")
     p.add_argument("--height", type=int, help="height in px (overrides --aspect)")
     p.add_argument("--steps", type=int, help="sampler steps (default: the workflow's)")
@@ -58,9 +67,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def image_inputs(args: argparse.Namespace, scene: Scene, source: str) -> ImageInputs:
     positive = args.prompt if args.prompt is not None else scene.image.positive_prompt
     negative = args.negative if args.negative is not None else scene.image.negative_prompt
-    return ImageInputs(positive=positive, negative=negative, style=args.style or "",
-                       aspect=args.aspect, width=args.width, height=args.height, steps=args.steps,
-                       cfg=args.cfg, seed=args.seed, source=source)
+    return ImageInputs(
+        positive=positive,
+        negative=negative,
+        style=args.style or "",
+        aspect=args.aspect,
+        width=args.width,
+        height=args.height,
+        steps=args.steps,
+        cfg=args.cfg,
+        seed=args.seed,
+        source=source,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     token = CancelToken()
     report = StderrProgress(args.quiet)
     try:
-        wf = choose_workflow(Stage.IMAGE, args.workflow, settings.workflows.get("image", ""), client)
+        wf = choose_workflow(
+            Stage.IMAGE, args.workflow, settings.workflows.get("image", ""), client
+        )
         request = image_request(wf, image_inputs(args, scene, "vidgen image"))
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
         outcome = run_comfy_stage(client, project, request, settings, report, token)

@@ -45,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     paths = user_paths().ensure()
-    setup_logging(paths.log_file, level=logging.DEBUG if args.verbose else logging.INFO,
-                  console=args.verbose)
+    setup_logging(
+        paths.log_file, level=logging.DEBUG if args.verbose else logging.INFO, console=args.verbose
+    )
     try:
         return int(args.func(args) or 0)
     except VidGenError as exc:

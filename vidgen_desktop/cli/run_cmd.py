@@ -37,16 +37,11 @@ from vidgen_desktop.cli.stage_common import (
 from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, cost_lines, video_inputs
 from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
 from vidgen_desktop.comfy import ComfyClient
-from vidgen_desktop.core import handoff
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, InvalidInput, VidGenError
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
-from vidgen_desktop.core.settings import SUGGESTED_MODEL, Settings
-from vidgen_desktop.core.template import default_template
-from vidgen_desktop.ollama_client.models import GenerationOptions
-from vidgen_desktop.ollama_client.scene_writer import generate_scene
-from vidgen_desktop.ollama_client.service import OllamaService
+from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import user_paths
 from vidgen_desktop.pipeline import StageOutcome, StageRequest
 from vidgen_desktop.pipeline.image_sizes import ASPECTS
@@ -56,6 +51,7 @@ from vidgen_desktop.pipeline.inputs import (
     image_request,
     video_request,
 )
+from vidgen_desktop.pipeline.script_job import ScriptInputs, options_from, write_scene
 from vidgen_desktop.workflow import Stage, Workflow, named_workflow
 
 STAGES = ("script", "voice", "image", "video")
@@ -63,49 +59,95 @@ STAGES = ("script", "voice", "image", "video")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "run", help="the whole pipeline: topic → script → voice → image → talking video",
+        "run",
+        help="the whole pipeline: topic → script → voice → image → talking video",
         description="Run every stage for TOPIC into the project folder; print the MP4's path.",
         epilog="exit code = 10 × stage + reason (stage 1 script, 2 voice, 3 image, 4 video; reason: "
-               "2 bad input, 3 unreachable, 4 server error, 5 model missing, 6 unusable output, 7 disk, "
-               "8 missing node pack/model file, 9 job failed), e.g. 23 = voice could not reach ComfyUI; "
-               "130 cancelled")
+        "2 bad input, 3 unreachable, 4 server error, 5 model missing, 6 unusable output, 7 disk, "
+        "8 missing node pack/model file, 9 job failed), e.g. 23 = voice could not reach ComfyUI; "
+        "130 cancelled",
+    )
     p.add_argument("--topic", required=True, help="what the video is about")
     add_common_options(p)
-    p.add_argument("--model", help="Ollama model (default: the app's choice, else the first installed)")
+    p.add_argument(
+        "--model", help="Ollama model (default: the app's choice, else the first installed)"
+    )
     p.add_argument("--seed", type=int, help="one seed for every stage (default: random)")
     voice = p.add_argument_group("voice stage (defaults: what the window would use)")
     voice.add_argument("--voice-workflow", help="voice workflow: a shipped name or a file")
-    voice.add_argument("--voice-seconds", type=float, metavar="S",
-                       help="length: a song is made this long, speech is checked against it "
-                            "(default: the song's length; for speech the text's spoken length)")
-    voice.add_argument("--voice-steps", type=int, metavar="N",
-                       help="sampler steps where the workflow has them (default: the workflow's)")
-    voice.add_argument("--voice-instruct", metavar="TEXT", help="voice instructions, e.g. 'calm, low'")
-    voice.add_argument("--voice-speaker", metavar="NAME", help="preset speaker (Qwen3-TTS: Ryan, …)")
-    voice.add_argument("--voice-reference-audio", type=Path, metavar="CLIP",
-                       help="voice clip to copy (cloning workflows)")
-    voice.add_argument("--voice-reference-text", metavar="TEXT", help="what the reference clip says")
+    voice.add_argument(
+        "--voice-seconds",
+        type=float,
+        metavar="S",
+        help="length: a song is made this long, speech is checked against it "
+        "(default: the song's length; for speech the text's spoken length)",
+    )
+    voice.add_argument(
+        "--voice-steps",
+        type=int,
+        metavar="N",
+        help="sampler steps where the workflow has them (default: the workflow's)",
+    )
+    voice.add_argument(
+        "--voice-instruct", metavar="TEXT", help="voice instructions, e.g. 'calm, low'"
+    )
+    voice.add_argument(
+        "--voice-speaker", metavar="NAME", help="preset speaker (Qwen3-TTS: Ryan, …)"
+    )
+    voice.add_argument(
+        "--voice-reference-audio",
+        type=Path,
+        metavar="CLIP",
+        help="voice clip to copy (cloning workflows)",
+    )
+    voice.add_argument(
+        "--voice-reference-text", metavar="TEXT", help="what the reference clip says"
+    )
     image = p.add_argument_group("image stage")
     image.add_argument("--image-workflow", help="image workflow: a shipped name or a file")
     size = image.add_mutually_exclusive_group()
     size.add_argument("--image-size", metavar="WxH", help="still size in px, multiples of 8")
-    size.add_argument("--aspect", choices=[a[0] for a in ASPECTS],
-                      help=f"size preset for the image model (default: {DEFAULT_ASPECT})")
-    image.add_argument("--image-steps", type=int, metavar="N", help="sampler steps (default: the workflow's)")
-    image.add_argument("--image-cfg", type=float, metavar="X", help="CFG scale (default: the workflow's)")
-    image.add_argument("--image-style", default="", metavar="TEXT",
-                       help="style / instructions appended to the image prompt")
+    size.add_argument(
+        "--aspect",
+        choices=[a[0] for a in ASPECTS],
+        help=f"size preset for the image model (default: {DEFAULT_ASPECT})",
+    )
+    image.add_argument(
+        "--image-steps", type=int, metavar="N", help="sampler steps (default: the workflow's)"
+    )
+    image.add_argument(
+        "--image-cfg", type=float, metavar="X", help="CFG scale (default: the workflow's)"
+    )
+    image.add_argument(
+        "--image-style",
+        default="",
+        metavar="TEXT",
+        help="style / instructions appended to the image prompt",
+    )
     video = p.add_argument_group("video stage")
     video.add_argument("--video-workflow", help="video workflow: a shipped name or a file")
-    video.add_argument("--video-size", metavar="WxH",
-                       help="video resolution, multiples of 16 (default: the workflow's first size)")
-    video.add_argument("--video-steps", type=int, metavar="N",
-                       help="sampler steps per chunk (default: the workflow's, 4 with --lora)")
+    video.add_argument(
+        "--video-size",
+        metavar="WxH",
+        help="video resolution, multiples of 16 (default: the workflow's first size)",
+    )
+    video.add_argument(
+        "--video-steps",
+        type=int,
+        metavar="N",
+        help="sampler steps per chunk (default: the workflow's, 4 with --lora)",
+    )
     lora = video.add_mutually_exclusive_group()
-    lora.add_argument("--lora", dest="lora", action="store_true", default=None,
-                      help="use the fast 4-step LoRA (4 steps, cfg 1)")
-    lora.add_argument("--no-lora", dest="lora", action="store_false",
-                      help="no LoRA (default: the workflow's)")
+    lora.add_argument(
+        "--lora",
+        dest="lora",
+        action="store_true",
+        default=None,
+        help="use the fast 4-step LoRA (4 steps, cfg 1)",
+    )
+    lora.add_argument(
+        "--no-lora", dest="lora", action="store_false", help="no LoRA (default: the workflow's)"
+    )
     p.set_defaults(func=run)
 
 
@@ -159,8 +201,13 @@ class Pipeline:
             raise InvalidInput(f"{args.voice_reference_audio} is not a file.")
         self.named: dict[Stage, Workflow] = {
             stage: named_workflow(spec, stage)
-            for stage, spec in ((Stage.VOICE, args.voice_workflow), (Stage.IMAGE, args.image_workflow),
-                                (Stage.VIDEO, args.video_workflow)) if spec}
+            for stage, spec in (
+                (Stage.VOICE, args.voice_workflow),
+                (Stage.IMAGE, args.image_workflow),
+                (Stage.VIDEO, args.video_workflow),
+            )
+            if spec
+        }
         self.project = Project.create(args.project)
 
     def say(self, text: str) -> None:
@@ -183,40 +230,40 @@ class Pipeline:
     # -- stages ------------------------------------------------------------------------------------
     def script(self, report: StderrProgress) -> tuple[float, float]:
         s = self.settings
-        # an unconfirmed hand-off arrives as a warning report (printed by StderrProgress)
-        hand = handoff.before_ollama(s.comfyui_url, enabled=s.gpu_handoff, report=report, token=self.token)
-        service = OllamaService(s.effective_ollama_url())
-        model = self.args.model or s.llm.model
-        if not model:
-            installed = service.list_models()
-            if not installed:
-                raise InvalidInput(f"Ollama at {s.effective_ollama_url()} has no models.",
-                                   hint=f"Run `ollama pull {SUGGESTED_MODEL}`, or pass --model.")
-            model = installed[0].name
-        llm = s.llm
-        seed = self.args.seed if self.args.seed is not None else llm.seed
-        options = GenerationOptions(num_ctx=llm.num_ctx, temperature=llm.temperature,
-                                    num_predict=llm.num_predict, seed=seed)
-        template = default_template(user_paths().config_dir)
+        inputs = ScriptInputs(
+            self.args.topic, self.args.model or "", options_from(s, seed=self.args.seed)
+        )
         started = time.monotonic()
-        outcome = cancellable("script", lambda: generate_scene(
-            service, template, self.args.topic, model, options, report, self.token), self.token)
+        outcome = cancellable(
+            "script",
+            lambda: write_scene(s, inputs, report, self.token, user_paths().config_dir),
+            self.token,
+        )
+        model = outcome.model
         for warning in outcome.warnings:
             report.warn(warning)
         self.project.set_scene(outcome.scene, raw_reply=outcome.raw, topic=self.args.topic)
-        report.say(f"scene written by {model} ({outcome.stats.eval_count} tokens, {outcome.attempts} attempt(s))")
+        report.say(
+            f"scene written by {model} ({outcome.stats.eval_count} tokens, {outcome.attempts} attempt(s))"
+        )
         # Ollama's own account of its work (load + prompt + generation), never more than we waited
-        waited = time.monotonic() - started
-        return min(outcome.stats.total_duration_ns / 1e9, waited), hand.elapsed_s
+        waited = time.monotonic() - started - outcome.handoff_s
+        return min(outcome.stats.total_duration_ns / 1e9, waited), outcome.handoff_s
 
-    def comfy(self, stage: Stage, spec: str | None, build: Callable[[Any], StageRequest],
-              report: StderrProgress) -> StageOutcome:
+    def comfy(
+        self,
+        stage: Stage,
+        spec: str | None,
+        build: Callable[[Any], StageRequest],
+        report: StderrProgress,
+    ) -> StageOutcome:
         # one client for all three stages: one WebSocket, and /object_info fetched once
         if self.client is None:
             self.client = ComfyClient(self.settings.comfyui_url)
         client = self.client
         wf = self.named.get(stage) or choose_workflow(
-            stage, None, self.settings.workflows.get(str(stage), ""), client)
+            stage, None, self.settings.workflows.get(str(stage), ""), client
+        )
         report.say(f"workflow: {wf.name}")
         request = build(wf)
         return run_comfy_stage(client, self.project, request, self.settings, report, self.token)
@@ -227,14 +274,20 @@ class Pipeline:
 
     def voice(self, report: StderrProgress) -> tuple[float, float]:
         a = self.args
-        values = {"seed": a.seed, "seconds": a.voice_seconds, "steps": a.voice_steps,
-                  "instruct": a.voice_instruct, "speaker": a.voice_speaker,
-                  "reference_audio": a.voice_reference_audio,
-                  "reference_text": a.voice_reference_text}
+        values = {
+            "seed": a.seed,
+            "seconds": a.voice_seconds,
+            "steps": a.voice_steps,
+            "instruct": a.voice_instruct,
+            "speaker": a.voice_speaker,
+            "reference_audio": a.voice_reference_audio,
+            "reference_text": a.voice_reference_text,
+        }
 
         def build(wf: Any) -> StageRequest:
-            request = cli_voice_request(wf, self.scene(), values, "vidgen run",
-                                        "--voice-reference-audio")
+            request = cli_voice_request(
+                wf, self.scene(), values, "vidgen run", "--voice-reference-audio"
+            )
             warning = length_warning(request.params["text"], a.voice_seconds)
             if warning:
                 report.warn(warning)
@@ -251,11 +304,18 @@ class Pipeline:
 
         def build(wf: Any) -> StageRequest:
             scene = self.scene()
-            inputs = ImageInputs(positive=scene.image.positive_prompt,
-                                 negative=scene.image.negative_prompt, aspect=a.aspect,
-                                 width=size[0] if size else None, height=size[1] if size else None,
-                                 steps=a.image_steps, cfg=a.image_cfg, style=a.image_style,
-                                 seed=a.seed, source="vidgen run")
+            inputs = ImageInputs(
+                positive=scene.image.positive_prompt,
+                negative=scene.image.negative_prompt,
+                aspect=a.aspect,
+                width=size[0] if size else None,
+                height=size[1] if size else None,
+                steps=a.image_steps,
+                cfg=a.image_cfg,
+                style=a.image_style,
+                seed=a.seed,
+                source="vidgen run",
+            )
             return image_request(wf, inputs)
 
         outcome = self.comfy(Stage.IMAGE, a.image_workflow, build, report)
@@ -284,26 +344,35 @@ class Pipeline:
     def timing_table(self) -> str:
         rows = [f"{'stage':<7} {'total':>9} {'server':>9} {'hand-off':>9} {'our overhead':>13}"]
         for t in self.timings:
-            rows.append(f"{t.stage:<7} {t.total_s:>8.3f}s {t.server_s:>8.3f}s {t.handoff_s:>8.3f}s "
-                        f"{t.overhead_s:>12.3f}s")
+            rows.append(
+                f"{t.stage:<7} {t.total_s:>8.3f}s {t.server_s:>8.3f}s {t.handoff_s:>8.3f}s "
+                f"{t.overhead_s:>12.3f}s"
+            )
         total = sum(t.total_s for t in self.timings)
         overhead = sum(t.overhead_s for t in self.timings)
-        rows.append(f"{'all':<7} {total:>8.3f}s {total - overhead:>8.3f}s "
-                    f"{sum(t.handoff_s for t in self.timings):>8.3f}s {overhead:>12.3f}s")
+        rows.append(
+            f"{'all':<7} {total:>8.3f}s {total - overhead:>8.3f}s "
+            f"{sum(t.handoff_s for t in self.timings):>8.3f}s {overhead:>12.3f}s"
+        )
         return "\n".join(rows)
 
 
 def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(args)
-    pipeline.say(f"Project: {pipeline.project.root} · Ollama {pipeline.settings.effective_ollama_url()} "
-                 f"· ComfyUI {pipeline.settings.comfyui_url}")
+    pipeline.say(
+        f"Project: {pipeline.project.root} · Ollama {pipeline.settings.effective_ollama_url()} "
+        f"· ComfyUI {pipeline.settings.comfyui_url}"
+    )
     try:
         for name in STAGES:
             pipeline.stage(name, getattr(pipeline, name))
     except StageFailed as failed:
         if pipeline.timings:
             pipeline.say(pipeline.timing_table())
-        print(f"error: the {failed.stage} stage failed: {failed.error.user_text('cli')}", file=sys.stderr)
+        print(
+            f"error: the {failed.stage} stage failed: {failed.error.user_text('cli')}",
+            file=sys.stderr,
+        )
         if failed.error.detail and args.verbose:
             print(failed.error.detail, file=sys.stderr)
         return failed.exit_code
@@ -318,4 +387,3 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(f"{pipeline.video_path}\n")
     sys.stdout.flush()
     return 0
-

@@ -10,18 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from vidgen_desktop.cli.stage_common import StderrProgress, add_common_options, settings_from
+from vidgen_desktop.cli.stage_common import (
+    StderrProgress,
+    add_common_options,
+    cancellable,
+    settings_from,
+)
 from vidgen_desktop.core.atomic import write_text_atomic
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import InvalidInput
-from vidgen_desktop.core.handoff import before_ollama
 from vidgen_desktop.core.scene_parse import InvalidSceneReply
-from vidgen_desktop.core.settings import SUGGESTED_MODEL
-from vidgen_desktop.core.template import default_template, load_template
-from vidgen_desktop.ollama_client.models import GenerationOptions
-from vidgen_desktop.ollama_client.scene_writer import generate_scene
-from vidgen_desktop.ollama_client.service import OllamaService
+from vidgen_desktop.core.template import load_template
 from vidgen_desktop.paths import user_paths
+from vidgen_desktop.pipeline.script_job import ScriptInputs, options_from, write_scene
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,42 +42,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _options(args: argparse.Namespace, defaults: GenerationOptions) -> GenerationOptions:
-    values = defaults.model_dump()
-    for name, arg in (("num_ctx", "num_ctx"), ("temperature", "temperature"),
-                      ("num_predict", "max_tokens"), ("seed", "seed")):
-        value = getattr(args, arg)
-        if value is not None:
-            values[name] = value
-    try:
-        return GenerationOptions.model_validate(values)
-    except ValueError as exc:
-        raise InvalidInput("Invalid generation option.", detail=str(exc)) from exc
-
-
 def run(args: argparse.Namespace) -> int:
     paths = user_paths()
     settings = settings_from(args)
-    url = settings.effective_ollama_url()
-    template = load_template(args.template) if args.template else default_template(paths.config_dir)
-    llm = settings.llm
-    options = _options(args, GenerationOptions(
-        num_ctx=llm.num_ctx, temperature=llm.temperature, num_predict=llm.num_predict, seed=llm.seed))
-    service = OllamaService(url)
-    model = args.model or llm.model
-    if not model:
-        installed = service.list_models()
-        if not installed:
-            raise InvalidInput(
-                f"Ollama at {url} has no models.",
-                hint=f"Run `ollama pull {SUGGESTED_MODEL}`, or pass --model.",
-            )
-        model = installed[0].name
+    token = CancelToken()
+    template = load_template(args.template) if args.template else None
+    options = options_from(
+        settings,
+        num_ctx=args.num_ctx,
+        temperature=args.temperature,
+        num_predict=args.max_tokens,
+        seed=args.seed,
+    )
     report = StderrProgress(args.quiet)
-    # an unconfirmed hand-off arrives as a warning report, printed by StderrProgress
-    before_ollama(settings.comfyui_url, enabled=settings.gpu_handoff, report=report)
+    inputs = ScriptInputs(args.topic, args.model or "", options, template)
     try:
-        outcome = generate_scene(service, template, args.topic, model, options, report, CancelToken())
+        # a cancellable thread: Ctrl+C closes the stream at once
+        outcome = cancellable(
+            "script", lambda: write_scene(settings, inputs, report, token, paths.config_dir), token
+        )
     except InvalidSceneReply as exc:
         print("--- raw reply ---", file=sys.stderr)
         print(exc.raw, file=sys.stderr)
@@ -94,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(args.out, text + "\n")
     stats = outcome.stats
     rate = f", {stats.tokens_per_s:.1f} tokens/s" if stats.tokens_per_s else ""
-    report.say(f"done: {stats.eval_count} tokens{rate}, prompt {stats.prompt_eval_count} tokens,"
-               f" {outcome.attempts} attempt(s)")
+    report.say(
+        f"done: {stats.eval_count} tokens{rate}, prompt {stats.prompt_eval_count} tokens,"
+        f" {outcome.attempts} attempt(s)"
+    )
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
     return 0

@@ -33,28 +33,39 @@ from vidgen_desktop.workflow import Stage, Workflow, availability, named_workflo
 
 T = TypeVar("T")
 
-REASONS = ("0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model missing, 6 unusable output, "
-           "7 disk trouble, 8 ComfyUI lacks a node pack or model file (nothing queued), "
-           "9 the job failed on the server (e.g. out of GPU memory), 130 cancelled")
+REASONS = (
+    "0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model missing, 6 unusable output, "
+    "7 disk trouble, 8 ComfyUI lacks a node pack or model file (nothing queued), "
+    "9 the job failed on the server (e.g. out of GPU memory), 130 cancelled"
+)
 
 
 def add_common_options(p: argparse.ArgumentParser, *, project: str = "required") -> None:
     """The options every command shares; project: "required", "optional" or "none"."""
     if project != "none":
-        p.add_argument("--project", type=Path, required=project == "required",
-                       help="project folder (created if missing)")
+        p.add_argument(
+            "--project",
+            type=Path,
+            required=project == "required",
+            help="project folder (created if missing)",
+        )
     p.add_argument("--comfyui", metavar="URL", help="ComfyUI URL (default: the settings file)")
-    p.add_argument("--ollama", metavar="URL",
-                   help="Ollama URL (default: OLLAMA_HOST, else the settings file)")
-    p.add_argument("--no-handoff", action="store_true",
-                   help="do not move GPU memory between Ollama and ComfyUI (big cards)")
+    p.add_argument(
+        "--ollama", metavar="URL", help="Ollama URL (default: OLLAMA_HOST, else the settings file)"
+    )
+    p.add_argument(
+        "--no-handoff",
+        action="store_true",
+        help="do not move GPU memory between Ollama and ComfyUI (big cards)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The settings file with this run's flags applied: --ollama beats OLLAMA_HOST beats the file."""
     settings = load_settings(user_paths().settings_file).with_servers(
-        ollama=getattr(args, "ollama", None), comfyui=getattr(args, "comfyui", None))
+        ollama=getattr(args, "ollama", None), comfyui=getattr(args, "comfyui", None)
+    )
     if getattr(args, "no_handoff", False):
         settings.gpu_handoff = False
     return settings
@@ -64,7 +75,9 @@ def step_rates() -> StepRates:
     return StepRates(user_paths().data_dir / "step_rates.json")
 
 
-def choose_workflow(stage: Stage, spec: str | None, remembered: str, client: ComfyClient) -> Workflow:
+def choose_workflow(
+    stage: Stage, spec: str | None, remembered: str, client: ComfyClient
+) -> Workflow:
     """A file path or a shipped name; else the app's last choice, else the first the server can run."""
     if spec:
         return named_workflow(spec, stage)
@@ -110,7 +123,8 @@ class StderrProgress:
         now = time.monotonic()
         head = p.message.split(":")[0]
         if p.message == self.last_message or (
-                p.kind == "step" and head == self.last_head and now - self.last_t < 0.5):
+            p.kind == "step" and head == self.last_head and now - self.last_t < 0.5
+        ):
             return  # sampler steps: at most ~2 lines a second; each new status shows once
         self.last_t, self.last_head, self.last_message = now, head, p.message
         pct = f"[{p.fraction * 100:3.0f}%] " if p.fraction is not None else "       "
@@ -156,11 +170,22 @@ def cancellable(name: str, work: Callable[[], T], token: CancelToken) -> T:
     return box["value"]
 
 
-def run_comfy_stage(client: ComfyClient, project: Project, request: StageRequest, settings: Settings,
-                    report: StderrProgress, token: CancelToken | None = None) -> StageOutcome:
+def run_comfy_stage(
+    client: ComfyClient,
+    project: Project,
+    request: StageRequest,
+    settings: Settings,
+    report: StderrProgress,
+    token: CancelToken | None = None,
+) -> StageOutcome:
     token = token or CancelToken()
-    return cancellable(request.stage, lambda: run_stage(
-        client, project, request, report, token, settings=settings, step_rates=step_rates()), token)
+    return cancellable(
+        request.stage,
+        lambda: run_stage(
+            client, project, request, report, token, settings=settings, step_rates=step_rates()
+        ),
+        token,
+    )
 
 
 def positive(name: str, value: float | None) -> None:
@@ -168,8 +193,10 @@ def positive(name: str, value: float | None) -> None:
         raise InvalidInput(f"--{name.replace('_', '-')} must be more than 0.")
 
 
-def parse_size(text: str | None, option: str = "--size", multiple: int = 16) -> tuple[int, int] | None:
-    """"480x832" → (480, 832); the S2V latent wants multiples of 16, an image latent of 8."""
+def parse_size(
+    text: str | None, option: str = "--size", multiple: int = 16
+) -> tuple[int, int] | None:
+    """ "480x832" → (480, 832); the S2V latent wants multiples of 16, an image latent of 8."""
     if not text:
         return None
     try:
@@ -177,7 +204,9 @@ def parse_size(text: str | None, option: str = "--size", multiple: int = 16) -> 
     except ValueError as exc:
         raise InvalidInput(f"{option} {text!r} is not WIDTHxHEIGHT, e.g. 480x832.") from exc
     if w <= 0 or h <= 0 or w % multiple or h % multiple:
-        raise InvalidInput(f"{option} {w}x{h}: width and height must be positive multiples of {multiple}.")
+        raise InvalidInput(
+            f"{option} {w}x{h}: width and height must be positive multiples of {multiple}."
+        )
     return w, h
 
 
@@ -187,6 +216,11 @@ def read_scene(path: Path) -> Scene:
     except OSError as exc:
         raise InvalidInput(f"Cannot read the scene file {path}.", detail=str(exc)) from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-        raise InvalidInput(f"{path} is not a usable scene JSON ({problems}).", detail=str(exc),
-                           hint="Write it with `vidgen script --topic … --out scene.json`.") from exc
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise InvalidInput(
+            f"{path} is not a usable scene JSON ({problems}).",
+            detail=str(exc),
+            hint="Write it with `vidgen script --topic … --out scene.json`.",
+        ) from exc

@@ -33,23 +33,36 @@ from vidgen_desktop.workflow import Stage, Workflow
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "voice", help="speak (or sing) the scene's text with a ComfyUI voice workflow",
+        "voice",
+        help="speak (or sing) the scene's text with a ComfyUI voice workflow",
         description="Generate a voice take for the project's scene; print the saved file's path.",
-        epilog=f"exit codes: {REASONS}")
+        epilog=f"exit codes: {REASONS}",
+    )
     add_common_options(p)
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument("--scene", type=Path, help="scene JSON to use (default: the project's scene)")
     p.add_argument("--text", help="the words to speak (default: the scene's lyrics)")
-    p.add_argument("--tags", help="style tags, comma separated (song workflows; default: the scene's)")
-    p.add_argument("--instruct", "--voice-instructions", dest="instruct",
-                   help="free-text style instruction, e.g. 'calm, low, slow'")
+    p.add_argument(
+        "--tags", help="style tags, comma separated (song workflows; default: the scene's)"
+    )
+    p.add_argument(
+        "--instruct",
+        "--voice-instructions",
+        dest="instruct",
+        help="free-text style instruction, e.g. 'calm, low, slow'",
+    )
     p.add_argument("--speaker", help="preset speaker (Qwen3-TTS: Ryan, Serena, …)")
-    p.add_argument("--seconds", type=float,
-                   help="length in seconds: a song is made this long, speech is checked against it "
-                        "(default: the song workflow's length; for speech the text's spoken length)")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        help="length in seconds: a song is made this long, speech is checked against it "
+        "(default: the song workflow's length; for speech the text's spoken length)",
+    )
     p.add_argument("--steps", type=int, help="sampler steps where the workflow has them")
     p.add_argument("--seed", type=int, help="fixed seed (default: random, printed at the end)")
-    p.add_argument("--reference-audio", type=Path, help="voice clip to copy (WAV/MP3/FLAC; cloning workflows)")
+    p.add_argument(
+        "--reference-audio", type=Path, help="voice clip to copy (WAV/MP3/FLAC; cloning workflows)"
+    )
     p.add_argument("--reference-text", help="what the reference clip says")
     p.set_defaults(func=run)
 
@@ -61,18 +74,27 @@ def scene_for(project: Project, scene_file: Path | None) -> Scene:
             project.set_scene(scene)
         return scene
     if project.data.scene is None:
-        raise InvalidInput(f"The project {project.root} has no scene yet.",
-                           hint="Run `vidgen script --topic … --out scene.json` and pass --scene, "
-                                "or use `vidgen run`.")
+        raise InvalidInput(
+            f"The project {project.root} has no scene yet.",
+            hint="Run `vidgen script --topic … --out scene.json` and pass --scene, "
+            "or use `vidgen run`.",
+        )
     return project.data.scene
 
 
-def cli_voice_request(wf: Workflow, scene: Scene | None, values: dict[str, Any], source: str,
-                      clip_option: str = "--reference-audio") -> StageRequest:
+def cli_voice_request(
+    wf: Workflow,
+    scene: Scene | None,
+    values: dict[str, Any],
+    source: str,
+    clip_option: str = "--reference-audio",
+) -> StageRequest:
     """The request for these options; a missing reference clip is asked for by its option."""
     if "reference_audio" in wf.params and values.get("reference_audio") is None:
-        raise InvalidInput(f"“{wf.name}” copies a voice: pass {clip_option} CLIP.",
-                           hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.")
+        raise InvalidInput(
+            f"“{wf.name}” copies a voice: pass {clip_option} CLIP.",
+            hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.",
+        )
     return voice_request(wf, voice_inputs(scene, values, source))
 
 
@@ -88,11 +110,18 @@ def voice_inputs(scene: Scene | None, values: dict[str, Any], source: str) -> Vo
     ref = values.get("reference_audio")
     if ref is not None and not Path(ref).is_file():
         raise InvalidInput(f"{ref} is not a file.")
-    return VoiceInputs(text=text, tags=tags, instruct=values.get("instruct"),
-                       speaker=values.get("speaker"), seconds=values.get("seconds"),
-                       steps=values.get("steps"), seed=values.get("seed"),
-                       reference_audio=Path(ref) if ref is not None else None,
-                       reference_text=values.get("reference_text"), source=source)
+    return VoiceInputs(
+        text=text,
+        tags=tags,
+        instruct=values.get("instruct"),
+        speaker=values.get("speaker"),
+        seconds=values.get("seconds"),
+        steps=values.get("steps"),
+        seed=values.get("seed"),
+        reference_audio=Path(ref) if ref is not None else None,
+        reference_text=values.get("reference_text"),
+        source=source,
+    )
 
 
 def length_warning(text: str, seconds: float | None) -> str:
@@ -109,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
     report = StderrProgress(args.quiet)
     client = ComfyClient(settings.comfyui_url)
     try:
-        wf = choose_workflow(Stage.VOICE, args.workflow, settings.workflows.get("voice", ""), client)
+        wf = choose_workflow(
+            Stage.VOICE, args.workflow, settings.workflows.get("voice", ""), client
+        )
         request = cli_voice_request(wf, scene, vars(args), "vidgen voice")
         warning = length_warning(request.params["text"], args.seconds)
         if warning:

@@ -46,8 +46,9 @@ def new_prompt_id() -> str:
 
 
 class ComfyClient:
-    def __init__(self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0,
-                 client_id: str | None = None) -> None:
+    def __init__(
+        self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0, client_id: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.client_id = client_id or uuid.uuid4().hex
@@ -79,7 +80,9 @@ class ComfyClient:
         scheme = "wss" if self.base_url.startswith("https") else "ws"
         return f"{scheme}://{self.base_url.split('://', 1)[-1]}/ws?clientId={self.client_id}"
 
-    def _request(self, method: str, path: str, *, timeout: float | None = None, **kw: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, *, timeout: float | None = None, **kw: Any
+    ) -> requests.Response:
         import requests
 
         url = f"{self.base_url}{path}"
@@ -87,21 +90,25 @@ class ComfyClient:
             return self._session.request(method, url, timeout=timeout or self.timeout, **kw)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ServerUnavailable(
-                f"ComfyUI is not reachable at {self.base_url}.", detail=f"{method} {path}: {exc}",
+                f"ComfyUI is not reachable at {self.base_url}.",
+                detail=f"{method} {path}: {exc}",
                 hint="Start ComfyUI (python main.py), or check {comfyui_setting}.",
             ) from exc
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
         resp = self._request(method, path, **kw)
         if resp.status_code >= 400:
-            raise ServerError(f"ComfyUI answered {resp.status_code} to {method} {path}.",
-                              detail=resp.text[:2000])
+            raise ServerError(
+                f"ComfyUI answered {resp.status_code} to {method} {path}.", detail=resp.text[:2000]
+            )
         if not resp.content:
             return None
         try:
             return resp.json()
         except ValueError as exc:
-            raise ServerError(f"ComfyUI sent an unreadable reply to {path}.", detail=resp.text[:500]) from exc
+            raise ServerError(
+                f"ComfyUI sent an unreadable reply to {path}.", detail=resp.text[:500]
+            ) from exc
 
     def events(self) -> EventSocket:
         """The client's one long-lived event socket (created on first use, connected by the caller)."""
@@ -127,7 +134,9 @@ class ComfyClient:
     def object_info(self) -> dict[str, Any]:
         """All node definitions; slow on the server, so fetched once per client."""
         if self._object_info is None:
-            self._object_info = self._json("GET", "/object_info", timeout=max(self.timeout, 60.0)) or {}
+            self._object_info = (
+                self._json("GET", "/object_info", timeout=max(self.timeout, 60.0)) or {}
+            )
         return self._object_info
 
     def features(self) -> Features:
@@ -145,8 +154,14 @@ class ComfyClient:
         return int((data.get("exec_info") or {}).get("queue_remaining", 0))
 
     # -- jobs -----------------------------------------------------------------------------
-    def submit(self, graph: dict[str, Any], *, prompt_id: str | None = None,
-               preview_method: str | None = "auto", extra_data: dict[str, Any] | None = None) -> PromptResponse:
+    def submit(
+        self,
+        graph: dict[str, Any],
+        *,
+        prompt_id: str | None = None,
+        preview_method: str | None = "auto",
+        extra_data: dict[str, Any] | None = None,
+    ) -> PromptResponse:
         """Queue `graph` under our own prompt id; a 400 raises WorkflowRejected with per-input problems."""
         pid = prompt_id or new_prompt_id()
         extra = dict(extra_data or {})
@@ -161,11 +176,17 @@ class ComfyClient:
                 payload = {"error": {"type": "unknown", "message": resp.text[:500]}}
             raise rejection_error(payload)
         if resp.status_code >= 400:
-            raise ServerError(f"ComfyUI answered {resp.status_code} when queueing the job.", detail=resp.text[:2000])
+            raise ServerError(
+                f"ComfyUI answered {resp.status_code} when queueing the job.",
+                detail=resp.text[:2000],
+            )
         result = PromptResponse.model_validate(resp.json())
         if result.prompt_id != pid:
-            raise ServerError("ComfyUI ignored our job id.", detail=f"sent {pid}, got {result.prompt_id}",
-                              hint="Update ComfyUI to version 0.3.45 or newer.")
+            raise ServerError(
+                "ComfyUI ignored our job id.",
+                detail=f"sent {pid}, got {result.prompt_id}",
+                hint="Update ComfyUI to version 0.3.45 or newer.",
+            )
         if result.node_errors:
             log.warning("prompt %s queued with dropped outputs: %s", pid, result.node_errors)
         return result
@@ -204,11 +225,14 @@ class ComfyClient:
 
     def free(self, *, unload_models: bool = True, free_memory: bool = True) -> None:
         """Ask ComfyUI to drop models/VRAM; applied when idle or after the current job."""
-        self._json("POST", "/free", json={"unload_models": unload_models, "free_memory": free_memory})
+        self._json(
+            "POST", "/free", json={"unload_models": unload_models, "free_memory": free_memory}
+        )
 
     # -- files ----------------------------------------------------------------------------
-    def upload(self, path: Path, *, name: str | None = None, subfolder: str = "",
-               overwrite: bool = True) -> UploadResult:
+    def upload(
+        self, path: Path, *, name: str | None = None, subfolder: str = "", overwrite: bool = True
+    ) -> UploadResult:
         """Upload an input file (image or audio: ComfyUI has one route) into the server's input/."""
         path = Path(path)
         size = path.stat().st_size
@@ -216,36 +240,61 @@ class ComfyClient:
         if limit and size > limit:
             raise UploadTooLarge(
                 f"{path.name} is {size / 1e6:.1f} MB; this ComfyUI accepts at most {limit / 1e6:.0f} MB.",
-                hint="Use a shorter or smaller file, or start ComfyUI with a larger --max-upload-size.")
-        data = {"type": "input", "subfolder": subfolder, "overwrite": "true" if overwrite else "false"}
+                hint="Use a shorter or smaller file, or start ComfyUI with a larger --max-upload-size.",
+            )
+        data = {
+            "type": "input",
+            "subfolder": subfolder,
+            "overwrite": "true" if overwrite else "false",
+        }
         with path.open("rb") as fh:
-            resp = self._request("POST", "/upload/image", files={"image": (name or path.name, fh)},
-                                 data=data, timeout=max(self.timeout, 120.0))
+            resp = self._request(
+                "POST",
+                "/upload/image",
+                files={"image": (name or path.name, fh)},
+                data=data,
+                timeout=max(self.timeout, 120.0),
+            )
         if resp.status_code == 413:
-            raise UploadTooLarge(f"ComfyUI refused {path.name}: the file is larger than it accepts.",
-                                 hint="Start ComfyUI with a larger --max-upload-size.")
+            raise UploadTooLarge(
+                f"ComfyUI refused {path.name}: the file is larger than it accepts.",
+                hint="Start ComfyUI with a larger --max-upload-size.",
+            )
         if resp.status_code >= 400:
-            raise ServerError(f"ComfyUI refused the upload of {path.name} ({resp.status_code}).",
-                              detail=resp.text[:500])
+            raise ServerError(
+                f"ComfyUI refused the upload of {path.name} ({resp.status_code}).",
+                detail=resp.text[:500],
+            )
         return UploadResult.model_validate(resp.json())
 
-    def download(self, ref: FileRef, target: Path, token: CancelToken | None = None,
-                 on_bytes: Callable[[int, int | None], None] | None = None) -> int:
+    def download(
+        self,
+        ref: FileRef,
+        target: Path,
+        token: CancelToken | None = None,
+        on_bytes: Callable[[int, int | None], None] | None = None,
+    ) -> int:
         """Stream /view into `target` via a temp file in the same folder, then rename (atomic)."""
         params = {"filename": ref.filename, "subfolder": ref.subfolder, "type": ref.type}
         resp = self._request("GET", "/view", params=params, stream=True)
         with resp:
             if resp.status_code != 200:
-                raise ServerError(f"ComfyUI could not send {ref.filename} ({resp.status_code}).",
-                                  detail=f"/view {params}")
+                raise ServerError(
+                    f"ComfyUI could not send {ref.filename} ({resp.status_code}).",
+                    detail=f"/view {params}",
+                )
             total = int(resp.headers.get("Content-Length") or 0) or None
             if token is not None:
                 token.on_cancel(resp.close)
             return write_bytes_atomic(target, self._chunks(resp, token, on_bytes, total))
 
     @staticmethod
-    def _chunks(resp: requests.Response, token: CancelToken | None,
-                on_bytes: Callable[[int, int | None], None] | None, total: int | None) -> Iterator[bytes]:
+    def _chunks(
+        resp: requests.Response,
+        token: CancelToken | None,
+        on_bytes: Callable[[int, int | None], None] | None,
+        total: int | None,
+    ) -> Iterator[bytes]:
         import requests
 
         done = 0
@@ -260,12 +309,15 @@ class ComfyClient:
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, OSError) as exc:
             if token is not None:
                 token.raise_if_cancelled()
-            raise ServerUnavailable("The download from ComfyUI broke off.", detail=str(exc)) from exc
+            raise ServerUnavailable(
+                "The download from ComfyUI broke off.", detail=str(exc)
+            ) from exc
         if token is not None:
             token.raise_if_cancelled()  # cancel closes the response, which ends the loop quietly
         if total is not None and done != total:
-            raise ServerUnavailable("The download from ComfyUI was incomplete.",
-                                    detail=f"{done} of {total} bytes")
+            raise ServerUnavailable(
+                "The download from ComfyUI was incomplete.", detail=f"{done} of {total} bytes"
+            )
 
 
 def env_url() -> str:

@@ -46,7 +46,9 @@ class WorkflowRejected(ServerError):
 
     exit_code = 8
 
-    def __init__(self, message: str, problems: list[NodeProblem], *, detail: str = "", hint: str = "") -> None:
+    def __init__(
+        self, message: str, problems: list[NodeProblem], *, detail: str = "", hint: str = ""
+    ) -> None:
         super().__init__(message, detail=detail, hint=hint)
         self.problems = problems
 
@@ -56,8 +58,16 @@ class ExecutionFailed(ServerError):
 
     exit_code = 9
 
-    def __init__(self, message: str, *, node_id: str = "", node_type: str = "", exception_type: str = "",
-                 detail: str = "", hint: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        node_id: str = "",
+        node_type: str = "",
+        exception_type: str = "",
+        detail: str = "",
+        hint: str = "",
+    ) -> None:
         super().__init__(message, detail=detail, hint=hint)
         self.node_id = node_id
         self.node_type = node_type
@@ -81,20 +91,34 @@ class UploadTooLarge(InvalidInput):
 
 
 def _model_message(value: str, folder: str, class_type: str, node_id: str) -> str:
-    return (f"Model file '{value}' is not in ComfyUI/models/{folder} "
-            f"(needed by {class_type}, node {node_id}).")
+    return (
+        f"Model file '{value}' is not in ComfyUI/models/{folder} "
+        f"(needed by {class_type}, node {node_id})."
+    )
 
 
-def problem_from_item(node_id: str, class_type: str, item) -> NodeProblem:  # noqa: ANN001
+def problem_from_item(node_id: str, class_type: str, item) -> NodeProblem:
     info = item.extra_info or {}
-    input_name = str(info.get("input_name") or (item.details if item.type == "required_input_missing" else ""))
+    input_name = str(
+        info.get("input_name") or (item.details if item.type == "required_input_missing" else "")
+    )
     where = f"{class_type or 'node'} (node {node_id})"
     received = info.get("received_value")
-    if item.type == "value_not_in_list" and input_name in MODEL_INPUT_FOLDERS and received is not None:
+    if (
+        item.type == "value_not_in_list"
+        and input_name in MODEL_INPUT_FOLDERS
+        and received is not None
+    ):
         folder = MODEL_INPUT_FOLDERS[input_name]
-        return NodeProblem(node_id, class_type, input_name, item.type,
-                           _model_message(str(received), folder, class_type, node_id),
-                           missing_model=str(received), model_folder=folder)
+        return NodeProblem(
+            node_id,
+            class_type,
+            input_name,
+            item.type,
+            _model_message(str(received), folder, class_type, node_id),
+            missing_model=str(received),
+            model_folder=folder,
+        )
     if item.type == "value_not_in_list":
         options = info.get("input_config", [[]])[0] if info.get("input_config") else []
         allowed = ", ".join(map(str, options[:8])) if isinstance(options, list) else ""
@@ -132,11 +156,23 @@ def rejection_error(body: dict) -> WorkflowRejected:
         missing_class = m.group(1).rstrip(".")  # 0.3.64 says it in prose only
     hint = ""
     if missing_class:
-        node_id = str(err.extra_info.get("node_id", "")) or err.details.replace("Node ID '#", "").rstrip("'")
-        msg = (f"The node type '{missing_class}' is not installed on the ComfyUI server: "
-               f"the custom node pack that provides it is missing.")
-        problems.append(NodeProblem(node_id, missing_class, "", "missing_node_type", msg,
-                                    missing_node_class=missing_class))
+        node_id = str(err.extra_info.get("node_id", "")) or err.details.replace(
+            "Node ID '#", ""
+        ).rstrip("'")
+        msg = (
+            f"The node type '{missing_class}' is not installed on the ComfyUI server: "
+            f"the custom node pack that provides it is missing."
+        )
+        problems.append(
+            NodeProblem(
+                node_id,
+                missing_class,
+                "",
+                "missing_node_type",
+                msg,
+                missing_node_class=missing_class,
+            )
+        )
         hint = "Install the custom node pack (e.g. with ComfyUI-Manager) and restart ComfyUI."
     elif err.type == "prompt_no_outputs":
         msg = "The workflow has no output node (such as Save Image), so ComfyUI would do nothing."
@@ -149,10 +185,17 @@ def rejection_error(body: dict) -> WorkflowRejected:
             hint = "Download the missing model files into those folders, then press Refresh models."
     else:
         msg = f"ComfyUI rejected the workflow: {err.message or 'no reason given'}."
-    return WorkflowRejected(msg, problems, detail=f"{err.type}: {err.message} {err.details}".strip(), hint=hint)
+    return WorkflowRejected(
+        msg, problems, detail=f"{err.type}: {err.message} {err.details}".strip(), hint=hint
+    )
 
 
-_OOM_MARKERS = ("OutOfMemoryError", "out of memory", "Allocation on device", "CUDA error: out of memory")
+_OOM_MARKERS = (
+    "OutOfMemoryError",
+    "out of memory",
+    "Allocation on device",
+    "CUDA error: out of memory",
+)
 
 
 def execution_error(data: dict) -> ExecutionFailed:
@@ -165,13 +208,19 @@ def execution_error(data: dict) -> ExecutionFailed:
     if any(m.lower() in f"{exc_type} {exc_msg}".lower() for m in _OOM_MARKERS):
         return OutOfMemory(
             f"The GPU ran out of memory in {node_type} (node {node_id}).",
-            node_id=node_id, node_type=node_type, exception_type=exc_type, detail=detail,
+            node_id=node_id,
+            node_type=node_type,
+            exception_type=exc_type,
+            detail=detail,
             hint="Lower the resolution or the length, or free VRAM (close other GPU programs, "
-                 "unload the Ollama model) and try again.",
+            "unload the Ollama model) and try again.",
         )
     first_line = exc_msg.splitlines()[0] if exc_msg else exc_type or "unknown error"
     return ExecutionFailed(
         f"ComfyUI failed in {node_type} (node {node_id}): {first_line}",
-        node_id=node_id, node_type=node_type, exception_type=exc_type, detail=detail,
+        node_id=node_id,
+        node_type=node_type,
+        exception_type=exc_type,
+        detail=detail,
         hint="The ComfyUI console has the full traceback.",
     )

@@ -132,8 +132,13 @@ def parse_text(raw: str | bytes) -> Event:
         return Executing(kind, pid, None if node is None else str(node))
     if kind == "progress":
         node = data.get("node")
-        return ProgressEvent(kind, pid, None if node is None else str(node),
-                             float(data.get("value", 0)), float(data.get("max", 1) or 1))
+        return ProgressEvent(
+            kind,
+            pid,
+            None if node is None else str(node),
+            float(data.get("value", 0)),
+            float(data.get("max", 1) or 1),
+        )
     if kind == "progress_state":
         return ProgressState(kind, pid, dict(data.get("nodes") or {}))
     if kind == "executed":
@@ -161,8 +166,13 @@ def parse_binary(raw: bytes) -> Event:
             meta = json.loads(raw[8 : 8 + meta_len])
             image = bytes(raw[8 + meta_len :])
             node = meta.get("display_node_id") or meta.get("node_id")
-            return Preview("preview", meta.get("prompt_id"), image,
-                           str(meta.get("image_type") or "image/jpeg"), None if node is None else str(node))
+            return Preview(
+                "preview",
+                meta.get("prompt_id"),
+                image,
+                str(meta.get("image_type") or "image/jpeg"),
+                None if node is None else str(node),
+            )
         if event_type == TEXT:
             (id_len,) = struct.unpack_from(">I", raw, 4)
             node = raw[8 : 8 + id_len].decode("utf-8", "replace")

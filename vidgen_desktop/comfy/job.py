@@ -28,6 +28,7 @@ from vidgen_desktop.core.project import Project
 
 log = logging.getLogger(__name__)
 
+
 def classify(filename: str) -> str:
     """image | video | audio | other, by extension: ComfyUI files video under `images`."""
     return media_kind(filename) or "other"
@@ -70,8 +71,15 @@ class JobOptions:
     extra_data: dict[str, Any] = field(default_factory=dict)
 
 
-def run_job(client: ComfyClient, graph: dict[str, Any], report: ProgressCallback, token: CancelToken,
-            project: Project, stage: str, options: JobOptions | None = None) -> JobResult:
+def run_job(
+    client: ComfyClient,
+    graph: dict[str, Any],
+    report: ProgressCallback,
+    token: CancelToken,
+    project: Project,
+    stage: str,
+    options: JobOptions | None = None,
+) -> JobResult:
     """Queue `graph`, report progress/previews, and return the downloaded outputs.
 
     Raises WorkflowRejected, ExecutionFailed/OutOfMemory, JobInterrupted, JobLost,
@@ -81,8 +89,16 @@ def run_job(client: ComfyClient, graph: dict[str, Any], report: ProgressCallback
 
 
 class _Job:
-    def __init__(self, client: ComfyClient, graph: dict[str, Any], report: ProgressCallback,
-                 token: CancelToken, project: Project, stage: str, options: JobOptions) -> None:
+    def __init__(
+        self,
+        client: ComfyClient,
+        graph: dict[str, Any],
+        report: ProgressCallback,
+        token: CancelToken,
+        project: Project,
+        stage: str,
+        options: JobOptions,
+    ) -> None:
         self.client, self.graph, self.report, self.token = client, graph, report, token
         self.project, self.stage, self.opt = project, stage, options
         self.pid = new_prompt_id()
@@ -99,7 +115,9 @@ class _Job:
             self.token.raise_if_cancelled()
             if not waiting_reported:
                 waiting_reported = True
-                self.report(Progress(0.0, "Waiting for the other ComfyUI job to finish…", kind="status"))
+                self.report(
+                    Progress(0.0, "Waiting for the other ComfyUI job to finish…", kind="status")
+                )
         try:
             return self._run_locked()
         finally:
@@ -110,19 +128,32 @@ class _Job:
         if not sock.connected:
             sock.reconnect(self.token, give_up_after=min(self.opt.reconnect_give_up_s, 5.0))
         self.report(Progress(0.0, "Queueing the job in ComfyUI…", kind="status"))
-        self.client.submit(self.graph, prompt_id=self.pid, preview_method=self.opt.preview_method,
-                           extra_data=self.opt.extra_data)
+        self.client.submit(
+            self.graph,
+            prompt_id=self.pid,
+            preview_method=self.opt.preview_method,
+            extra_data=self.opt.extra_data,
+        )
         log.info("queued prompt %s (%d nodes) for %s", self.pid, len(self.graph), self.stage)
         entry = self._follow(sock)
         finished_at = time.monotonic()
         files = self._download(entry)
         on_disk = time.monotonic()
         elapsed = on_disk - self.t0
-        self.report(Progress(1.0, f"Done: {len(files)} file(s) saved", elapsed_s=elapsed, kind="status",
-                             extra={"prompt_id": self.pid}))
-        return JobResult(self.pid, files, elapsed, sorted(self.tracker.cached), finished_at, on_disk)
+        self.report(
+            Progress(
+                1.0,
+                f"Done: {len(files)} file(s) saved",
+                elapsed_s=elapsed,
+                kind="status",
+                extra={"prompt_id": self.pid},
+            )
+        )
+        return JobResult(
+            self.pid, files, elapsed, sorted(self.tracker.cached), finished_at, on_disk
+        )
 
-    def _follow(self, sock) -> HistoryEntry:  # noqa: ANN001 - EventSocket
+    def _follow(self, sock) -> HistoryEntry:
         last_event = time.monotonic()
         while True:
             if self.token.cancelled:
@@ -131,8 +162,13 @@ class _Job:
                 event = sock.recv()
             except SocketDropped as exc:
                 log.warning("websocket dropped during %s: %s; reconnecting", self.pid, exc)
-                self.report(Progress(self.tracker.fraction(), "Connection to ComfyUI lost; reconnecting…",
-                                     kind="status"))
+                self.report(
+                    Progress(
+                        self.tracker.fraction(),
+                        "Connection to ComfyUI lost; reconnecting…",
+                        kind="status",
+                    )
+                )
                 sock.reconnect(self.token, give_up_after=self.opt.reconnect_give_up_s)
                 entry = self._reconcile()
                 if entry is not None:
@@ -202,8 +238,10 @@ class _Job:
             self.token.wait(0.05)
         entry = self._reconcile()
         if entry is None:
-            raise JobLost("ComfyUI finished the job but kept no record of it.",
-                          hint="Generate again; if it repeats, restart ComfyUI.")
+            raise JobLost(
+                "ComfyUI finished the job but kept no record of it.",
+                hint="Generate again; if it repeats, restart ComfyUI.",
+            )
         return entry
 
     def _reconcile(self) -> HistoryEntry | None:
@@ -218,7 +256,11 @@ class _Job:
             if job.status == "cancelled":
                 messages.append(["execution_interrupted", {"prompt_id": self.pid}])
             return HistoryEntry.model_validate(
-                {"outputs": job.outputs, "status": {"status_str": status, "completed": True, "messages": messages}})
+                {
+                    "outputs": job.outputs,
+                    "status": {"status_str": status, "completed": True, "messages": messages},
+                }
+            )
         queue = self.client.queue()
         if self.pid in queue.running_ids() or self.pid in queue.pending_ids():
             return None
@@ -227,9 +269,11 @@ class _Job:
             return entry
         if self.cancel_sent_at is not None:
             raise Cancelled()
-        raise JobLost("The ComfyUI server restarted; the job was lost.",
-                      detail=f"prompt {self.pid} is in neither history nor queue",
-                      hint="Generate again. Files already saved in the project are kept.")
+        raise JobLost(
+            "The ComfyUI server restarted; the job was lost.",
+            detail=f"prompt {self.pid} is in neither history nor queue",
+            hint="Generate again. Files already saved in the project are kept.",
+        )
 
     def _finished(self, entry: HistoryEntry) -> HistoryEntry:
         for name, data in entry.status.messages:
@@ -238,10 +282,14 @@ class _Job:
             if name == "execution_interrupted":
                 if self.cancel_sent_at is not None or self.token.cancelled:
                     raise Cancelled()
-                raise JobInterrupted("The job was stopped on the ComfyUI server.",
-                                     hint="Someone pressed Cancel in ComfyUI; generate again.")
+                raise JobInterrupted(
+                    "The job was stopped on the ComfyUI server.",
+                    hint="Someone pressed Cancel in ComfyUI; generate again.",
+                )
         if entry.status.status_str == "error":
-            raise JobInterrupted("ComfyUI ended the job with an error.", detail=str(entry.status.messages))
+            raise JobInterrupted(
+                "ComfyUI ended the job with an error.", detail=str(entry.status.messages)
+            )
         return entry
 
     # -- cancel ---------------------------------------------------------------------------
@@ -271,12 +319,16 @@ class _Job:
 
     # -- outputs --------------------------------------------------------------------------
     def _download(self, entry: HistoryEntry) -> list[OutputFile]:
-        refs = [r for r in file_refs_of(entry.outputs) if r[2].type == "output"] or file_refs_of(entry.outputs)
+        refs = [r for r in file_refs_of(entry.outputs) if r[2].type == "output"] or file_refs_of(
+            entry.outputs
+        )
         if self.opt.kinds is not None:
             refs = [r for r in refs if classify(r[2].filename) in self.opt.kinds]
         if not refs:
-            raise InvalidOutput("ComfyUI finished but the workflow produced no files.",
-                                hint="Check that the workflow ends in a Save node.")
+            raise InvalidOutput(
+                "ComfyUI finished but the workflow produced no files.",
+                hint="Check that the workflow ends in a Save node.",
+            )
         files: list[OutputFile] = []
         base = self.tracker.fraction()
         for i, (node_id, _key, ref) in enumerate(refs):
@@ -284,7 +336,9 @@ class _Job:
             files.append(self._download_one(node_id, ref, i, len(refs), base))
         return files
 
-    def _download_one(self, node_id: str, ref: FileRef, index: int, count: int, base: float) -> OutputFile:
+    def _download_one(
+        self, node_id: str, ref: FileRef, index: int, count: int, base: float
+    ) -> OutputFile:
         server_name = f"{ref.subfolder}/{ref.filename}" if ref.subfolder else ref.filename
         if "/" in ref.filename or "\\" in ref.filename or ".." in ref.filename:
             log.warning("server sent a file name with path parts: %r (sanitised)", ref.filename)
@@ -297,9 +351,14 @@ class _Job:
                 return
             last[0] = now
             part = (index + (done / total if total else 0.0)) / count
-            self.report(Progress(min(base + (0.99 - base) * part, 0.99),
-                                 f"Saving {target.name}: {format_transfer(done, total)}",
-                                 elapsed_s=self._elapsed(), kind="status"))
+            self.report(
+                Progress(
+                    min(base + (0.99 - base) * part, 0.99),
+                    f"Saving {target.name}: {format_transfer(done, total)}",
+                    elapsed_s=self._elapsed(),
+                    kind="status",
+                )
+            )
 
         size = self.client.download(ref, target, self.token, on_bytes)
         log.info("saved %s → %s (%d bytes)", server_name, target, size)

@@ -20,8 +20,11 @@ class ProgressTracker:
     def __init__(self, graph: dict[str, Any]) -> None:
         self.graph = graph
         self.total_nodes = max(len(graph), 1)
-        self.samplers = [nid for nid, node in graph.items()
-                         if "sampler" in str(node.get("class_type", "")).lower()]
+        self.samplers = [
+            nid
+            for nid, node in graph.items()
+            if "sampler" in str(node.get("class_type", "")).lower()
+        ]
         self.cached: set[str] = set()
         self.done_nodes: set[str] = set()
         self.current: str | None = None
@@ -54,7 +57,9 @@ class ProgressTracker:
         prev = self.step
         if prev is not None and value > prev[0] and self._last_step_t is not None:
             per = (now - self._last_step_t) / (value - prev[0])
-            self._sec_per_step = per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
+            self._sec_per_step = (
+                per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
+            )
         self._last_step_t = now
         self.step = (value, max(maximum, 1.0))
 
@@ -79,9 +84,13 @@ class ProgressTracker:
         if not self.samplers:
             return min(node_frac, MAX_BEFORE_FILES)
         in_step = self.step[0] / self.step[1] if self.step else 0.0
-        running = 0 if self.current in self.samplers_done or self.current not in self.samplers else 1
+        running = (
+            0 if self.current in self.samplers_done or self.current not in self.samplers else 1
+        )
         step_frac = (len(self.samplers_done) + in_step * running) / len(self.samplers)
-        return min(NODE_WEIGHT * node_frac + (1 - NODE_WEIGHT) * min(step_frac, 1.0), MAX_BEFORE_FILES)
+        return min(
+            NODE_WEIGHT * node_frac + (1 - NODE_WEIGHT) * min(step_frac, 1.0), MAX_BEFORE_FILES
+        )
 
     def eta_s(self) -> float | None:
         """Remaining sampler steps × measured seconds per step; None until measured."""
@@ -104,13 +113,24 @@ class ProgressTracker:
         return f"Running {title}"
 
     def _extra(self) -> dict[str, Any]:
-        return {"node": self.current, "nodes_done": len(self.done_nodes), "nodes_total": self.total_nodes,
-                "step": self.step[0] if self.step else None, "steps": self.step[1] if self.step else None,
-                "queue_remaining": self.queue_remaining}
+        return {
+            "node": self.current,
+            "nodes_done": len(self.done_nodes),
+            "nodes_total": self.total_nodes,
+            "step": self.step[0] if self.step else None,
+            "steps": self.step[1] if self.step else None,
+            "queue_remaining": self.queue_remaining,
+        }
 
     def step_progress(self, elapsed: float) -> Progress:
-        return Progress(self.fraction(), self._node_label(), eta_s=self.eta_s(), elapsed_s=elapsed,
-                        kind="step", extra=self._extra())
+        return Progress(
+            self.fraction(),
+            self._node_label(),
+            eta_s=self.eta_s(),
+            elapsed_s=elapsed,
+            kind="step",
+            extra=self._extra(),
+        )
 
     def queued_progress(self, elapsed: float) -> Progress:
         ahead = max(self.queue_remaining - 1, 0)
@@ -119,5 +139,12 @@ class ProgressTracker:
 
     def preview_progress(self, image: bytes, mime: str, elapsed: float) -> Progress:
         extra = self._extra() | {"mime": mime}
-        return Progress(self.fraction(), self._node_label(), eta_s=self.eta_s(), elapsed_s=elapsed,
-                        preview=image, kind="preview", extra=extra)
+        return Progress(
+            self.fraction(),
+            self._node_label(),
+            eta_s=self.eta_s(),
+            elapsed_s=elapsed,
+            preview=image,
+            kind="preview",
+            extra=extra,
+        )

@@ -28,7 +28,9 @@ class SocketDropped(Exception):
 
 
 class EventSocket:
-    def __init__(self, ws_url: str, *, connect_timeout: float = 5.0, recv_timeout: float = 0.2) -> None:
+    def __init__(
+        self, ws_url: str, *, connect_timeout: float = 5.0, recv_timeout: float = 0.2
+    ) -> None:
         self.ws_url = ws_url
         self.connect_timeout = connect_timeout
         self.recv_timeout = recv_timeout
@@ -47,18 +49,25 @@ class EventSocket:
 
         self.close()
         try:
-            ws = websocket.create_connection(self.ws_url, timeout=self.connect_timeout,
-                                             enable_multithread=True)
+            ws = websocket.create_connection(
+                self.ws_url, timeout=self.connect_timeout, enable_multithread=True
+            )
         except (OSError, websocket.WebSocketException) as exc:
-            raise ServerUnavailable(f"Cannot open the ComfyUI event stream ({self.ws_url}).",
-                                    detail=str(exc),
-                                    hint="Is ComfyUI running? Check {comfyui_setting}.") from exc
+            raise ServerUnavailable(
+                f"Cannot open the ComfyUI event stream ({self.ws_url}).",
+                detail=str(exc),
+                hint="Is ComfyUI running? Check {comfyui_setting}.",
+            ) from exc
         try:
-            ws.send(json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}}))
+            ws.send(
+                json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}})
+            )
             ws.settimeout(self.recv_timeout)
         except (OSError, websocket.WebSocketException) as exc:
             ws.close()
-            raise ServerUnavailable("The ComfyUI event stream closed at once.", detail=str(exc)) from exc
+            raise ServerUnavailable(
+                "The ComfyUI event stream closed at once.", detail=str(exc)
+            ) from exc
         self._ws = ws
         self._wait_for_status()
         self.connects += 1
@@ -72,15 +81,19 @@ class EventSocket:
             try:
                 event = self._recv_socket()
             except SocketDropped as exc:
-                raise ServerUnavailable("The ComfyUI event stream closed at once.", detail=str(exc)) from exc
+                raise ServerUnavailable(
+                    "The ComfyUI event stream closed at once.", detail=str(exc)
+                ) from exc
             if isinstance(event, StatusEvent):
                 self._pending.append(event)
                 return
             if event is not None:
                 self._pending.append(event)
         self.close()
-        raise ServerUnavailable("ComfyUI accepted the event stream but never answered on it.",
-                                hint="Restart ComfyUI; if it persists, check a proxy between us and it.")
+        raise ServerUnavailable(
+            "ComfyUI accepted the event stream but never answered on it.",
+            hint="Restart ComfyUI; if it persists, check a proxy between us and it.",
+        )
 
     def reconnect(self, token: CancelToken | None = None, *, give_up_after: float = 30.0) -> None:
         """Reconnect with backoff 0.25 s → 4 s; ServerUnavailable after `give_up_after` seconds."""

@@ -91,7 +91,7 @@ class BackgroundWriter:
     Failures are logged and handed to `on_error` (the GUI shows them in a banner).
     """
 
-    def __init__(self, on_error=None) -> None:  # noqa: ANN001 - callable(path, StorageError)
+    def __init__(self, on_error=None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgen-writer")

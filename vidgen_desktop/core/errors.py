@@ -14,11 +14,13 @@ SURFACE_WORDS: dict[str, dict[str, str]] = {
         "comfyui_setting": "the ComfyUI URL in Edit › Settings",
         "ollama_setting": "the Ollama URL in Edit › Settings",
         "handoff_setting": "the GPU hand-off in Edit › Settings",
+        "model_setting": "choose one in the Model list",
     },
     "cli": {
         "comfyui_setting": "--comfyui or the settings file",
         "ollama_setting": "--ollama, OLLAMA_HOST or the settings file",
         "handoff_setting": "--no-handoff or the settings file",
+        "model_setting": "pass --model",
     },
 }
 

@@ -51,15 +51,21 @@ def fetch_comfy_stats(base_url: str, timeout_s: float = 3.0) -> ComfySystemStats
     try:
         resp = requests.get(url, timeout=timeout_s)
     except requests.RequestException as exc:
-        raise ServerUnavailable(f"ComfyUI is not reachable at {base_url}.", detail=str(exc)) from exc
+        raise ServerUnavailable(
+            f"ComfyUI is not reachable at {base_url}.", detail=str(exc)
+        ) from exc
     if resp.status_code != 200:
-        raise ServerError(f"ComfyUI /system_stats answered HTTP {resp.status_code}.", detail=resp.text[:500])
+        raise ServerError(
+            f"ComfyUI /system_stats answered HTTP {resp.status_code}.", detail=resp.text[:500]
+        )
     try:
         from vidgen_desktop.comfy.models import SystemStats
 
         return SystemStats.model_validate(resp.json())
     except (ValueError, ValidationError) as exc:
-        raise ServerError("ComfyUI /system_stats sent an unexpected reply.", detail=str(exc)) from exc
+        raise ServerError(
+            "ComfyUI /system_stats sent an unexpected reply.", detail=str(exc)
+        ) from exc
 
 
 def fetch_ollama_ps(base_url: str, timeout_s: float = 3.0) -> list[OllamaLoaded]:
@@ -118,6 +124,16 @@ def _nvml_library_loadable() -> bool:
     return True
 
 
+def _import_pynvml() -> ModuleType | None:
+    if not _nvml_library_loadable():
+        return None  # no NVIDIA driver: skip importing pynvml (~4 MB, ~25 ms) on every poll
+    try:
+        import pynvml  # nvidia-ml-py
+    except ImportError:
+        return None
+    return pynvml
+
+
 def read_nvml(
     nvml: ModuleType | Any | None = None,
     index: int = 0,
@@ -125,11 +141,8 @@ def read_nvml(
 ) -> NvmlReading | None:
     """Read device `index` through NVML; None when the library, driver or card is missing."""
     if nvml is None:
-        if not _nvml_library_loadable():
-            return None  # no NVIDIA driver: skip importing pynvml (~4 MB, ~25 ms) on every poll
-        try:
-            import pynvml as nvml  # nvidia-ml-py
-        except ImportError:
+        nvml = _import_pynvml()
+        if nvml is None:
             return None
     try:
         nvml.nvmlInit()
@@ -148,7 +161,9 @@ def read_nvml(
         try:
             for p in nvml.nvmlDeviceGetComputeRunningProcesses(handle):
                 used = getattr(p, "usedGpuMemory", None)
-                procs.append(NvmlProcess(int(p.pid), int(used) if used else None, process_name(int(p.pid))))
+                procs.append(
+                    NvmlProcess(int(p.pid), int(used) if used else None, process_name(int(p.pid)))
+                )
         except Exception as exc:  # per-process info is optional (containers, old drivers)
             log.debug("NVML process list unavailable: %s", exc)
         return NvmlReading(str(name), int(mem.total), int(mem.used), int(mem.free), tuple(procs))
@@ -205,7 +220,9 @@ class GpuSnapshot:
 
     def tooltip(self) -> str:
         if not self.reported:
-            lines = ["No GPU reported: NVML found no NVIDIA card and ComfyUI reported no GPU device."]
+            lines = [
+                "No GPU reported: NVML found no NVIDIA card and ComfyUI reported no GPU device."
+            ]
         else:
             src = {"nvml": "NVML (local NVIDIA driver)", "comfyui": "ComfyUI /system_stats"}
             lines = [
@@ -213,7 +230,9 @@ class GpuSnapshot:
                 f"Used {_gb(self.used_bytes)} GB of {_gb(self.total_bytes)} GB, free {_gb(self.free_bytes)} GB",
             ]
         if self.ollama_models:
-            lines.append(f"Ollama: {', '.join(self.ollama_models)} ({_gb(self.ollama_bytes or 0)} GB on GPU)")
+            lines.append(
+                f"Ollama: {', '.join(self.ollama_models)} ({_gb(self.ollama_bytes or 0)} GB on GPU)"
+            )
         if self.comfy_bytes is not None:
             lines.append(f"ComfyUI process: {_gb(self.comfy_bytes)} GB")
         lines.extend(self.notes)
@@ -272,8 +291,15 @@ def gpu_snapshot(
         if comfy_bytes is not None:
             other = max(0, reading.used_bytes - comfy_bytes - (ollama_bytes or 0))
         return GpuSnapshot(
-            "nvml", reading.name, reading.total_bytes, reading.used_bytes,
-            ollama_bytes, comfy_bytes, other, models, tuple(notes),
+            "nvml",
+            reading.name,
+            reading.total_bytes,
+            reading.used_bytes,
+            ollama_bytes,
+            comfy_bytes,
+            other,
+            models,
+            tuple(notes),
         )
 
     if comfy_stats is not None:
@@ -288,8 +314,15 @@ def gpu_snapshot(
                 used = max(0, dev.vram_total - dev.vram_free)
                 notes.append("ComfyUI's own share is not reported without NVML.")
                 return GpuSnapshot(
-                    "comfyui", dev.name, dev.vram_total, used, ollama_bytes, None, None,
-                    models, tuple(notes),
+                    "comfyui",
+                    dev.name,
+                    dev.vram_total,
+                    used,
+                    ollama_bytes,
+                    None,
+                    None,
+                    models,
+                    tuple(notes),
                 )
             notes.append("ComfyUI runs on the CPU (no GPU device).")
     return GpuSnapshot("none", ollama_bytes=ollama_bytes, ollama_models=models, notes=tuple(notes))

@@ -86,14 +86,18 @@ def before_comfy(
     try:
         loaded = list_loaded()
     except ServerUnavailable:
-        msg = (f"Could not reach Ollama at {ollama_url}, so its model could not be unloaded: "
-               "if it still holds one, GPU memory may be short. Going on anyway.")
+        msg = (
+            f"Could not reach Ollama at {ollama_url}, so its model could not be unloaded: "
+            "if it still holds one, GPU memory may be short. Going on anyway."
+        )
         _warn(report, msg)
         return HandoffResult("unload_ollama", False, False, msg, elapsed_s=_since(start))
     names = [m.model for m in loaded]
     if not names:
         _say(report, "GPU hand-off: Ollama holds no model.", 1.0)
-        return HandoffResult("unload_ollama", False, True, "Ollama holds no model.", elapsed_s=_since(start))
+        return HandoffResult(
+            "unload_ollama", False, True, "Ollama holds no model.", elapsed_s=_since(start)
+        )
     for i, name in enumerate(names):
         token.raise_if_cancelled()
         _say(report, f"GPU hand-off: unloading {name} from Ollama…", 0.5 * i / len(names))
@@ -107,8 +111,10 @@ def before_comfy(
         except ServerUnavailable:
             # Stopped answering mid-unload: we cannot tell whether it let go (a crash frees the
             # memory, a network fault does not), so this is not a confirmation.
-            msg = (f"Ollama at {ollama_url} stopped answering while unloading "
-                   f"{', '.join(names)}; the unload could not be confirmed. Going on anyway.")
+            msg = (
+                f"Ollama at {ollama_url} stopped answering while unloading "
+                f"{', '.join(names)}; the unload could not be confirmed. Going on anyway."
+            )
             _warn(report, msg)
             return HandoffResult("unload_ollama", True, False, msg, names, _since(start))
         if not remaining:
@@ -136,7 +142,9 @@ def _ollama_unloader(ollama_url: str, timeout_s: float) -> Callable[[str], None]
             # keep_alive=0 at top level, empty prompt: the runner is expired at once
             ollama.Client(host=ollama_url, timeout=timeout_s).generate(model=model, keep_alive=0)
         except (httpx.HTTPError, ConnectionError) as exc:
-            raise ServerUnavailable(f"Ollama is not reachable at {ollama_url}.", detail=str(exc)) from exc
+            raise ServerUnavailable(
+                f"Ollama is not reachable at {ollama_url}.", detail=str(exc)
+            ) from exc
         except ollama.ResponseError as exc:
             # a model that vanished meanwhile is fine; the /api/ps poll decides
             log.warning("unload of %s answered %s", model, exc)
@@ -170,8 +178,10 @@ def before_ollama(
     try:
         stats = read_stats()
     except ServerUnavailable:
-        msg = (f"Could not reach ComfyUI at {base}, so it could not be asked to free its models: "
-               "if it still holds them, GPU memory may be short. Going on anyway.")
+        msg = (
+            f"Could not reach ComfyUI at {base}, so it could not be asked to free its models: "
+            "if it still holds them, GPU memory may be short. Going on anyway."
+        )
         _warn(report, msg)
         return HandoffResult("free_comfyui", False, False, msg, elapsed_s=_since(start))
     dev = stats.primary_gpu()
@@ -188,17 +198,27 @@ def before_ollama(
         token.raise_if_cancelled()
         free_now = _free_vram(read_stats)
         idle = _queue_idle(base, http_timeout_s)
-        if free_now is not None and previous is not None and abs(free_now - previous) <= STABLE_BYTES:
+        if (
+            free_now is not None
+            and previous is not None
+            and abs(free_now - previous) <= STABLE_BYTES
+        ):
             rose = free_now - baseline >= MIN_RISE_BYTES
             if rose or idle:
                 freed = max(0, free_now - baseline)
                 msg = f"ComfyUI released its models ({freed / 1024**3:.1f} GB freed)."
                 _say(report, "GPU hand-off: " + msg, 1.0)
-                return HandoffResult("free_comfyui", True, True, msg, elapsed_s=_since(start), freed_bytes=freed)
+                return HandoffResult(
+                    "free_comfyui", True, True, msg, elapsed_s=_since(start), freed_bytes=freed
+                )
         previous = free_now
         if time.monotonic() >= deadline:
             break
-        wait_msg = "waiting for ComfyUI's current job to end" if idle is False else "waiting for free VRAM to settle"
+        wait_msg = (
+            "waiting for ComfyUI's current job to end"
+            if idle is False
+            else "waiting for free VRAM to settle"
+        )
         _say(report, f"GPU hand-off: {wait_msg}…", 0.5)
         token.wait(min(poll_s, max(0.0, deadline - time.monotonic())))
     msg = (
@@ -220,7 +240,8 @@ def _post_free(base: str, timeout_s: float) -> None:
         raise ServerUnavailable(f"ComfyUI is not reachable at {base}.", detail=str(exc)) from exc
     if resp.status_code != 200:
         raise VidGenError(
-            f"ComfyUI refused /free (HTTP {resp.status_code}).", detail=resp.text[:500],
+            f"ComfyUI refused /free (HTTP {resp.status_code}).",
+            detail=resp.text[:500],
             hint="Check the ComfyUI console; an old server may lack this route.",
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
     """A module `__getattr__` serving `name` from `package.<exports[name]>`."""
 
-    def __getattr__(name: str) -> Any:  # noqa: N807 - the PEP 562 hook's name
+    def __getattr__(name: str) -> Any:
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

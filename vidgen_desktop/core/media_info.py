@@ -28,7 +28,7 @@ _TITLES = {"image": "Images", "audio": "Audio", "video": "Video"}
 
 
 def media_kind(path: Path | str) -> str | None:
-    """"audio" | "video" | "image" by extension; None when we do not handle it."""
+    """ "audio" | "video" | "image" by extension; None when we do not handle it."""
     suffix = Path(path).suffix.lower()
     return next((kind for kind, suffixes in SUFFIXES.items() if suffix in suffixes), None)
 

@@ -41,7 +41,7 @@ def format_gb(n_bytes: float | None) -> str:
 
 
 def format_transfer(done: int, total: int | None) -> str:
-    """"80 of 80 KB", "12 of 200 MB": KB below 1 MB, so a small file never reads "0 of 0 MB"."""
+    """ "80 of 80 KB", "12 of 200 MB": KB below 1 MB, so a small file never reads "0 of 0 MB"."""
     scale = max(done, total or 0)
     unit, div = ("KB", 1e3) if scale < 1e6 else ("MB", 1e6) if scale < 1e9 else ("GB", 1e9)
     digits = 1 if unit == "GB" else 0

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PROJECT_FILE = "project.json"
 SCHEMA_VERSION = 1
 Stage = Literal["script", "voice", "image", "video"]
+TakeKind = Literal["image", "audio", "video"]
 STAGES: tuple[str, ...] = ("script", "voice", "image", "video")
 
 
@@ -41,7 +42,7 @@ class Take(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     stage: str
     file: str  # relative to the project folder, always forward slashes
-    kind: Literal["image", "audio", "video"]
+    kind: TakeKind
     source: Literal["generated", "imported"] = "generated"
     created: str = Field(default_factory=_now)
     seed: int | None = None
@@ -72,7 +73,9 @@ class ProjectData(BaseModel):
 
 
 class Project:
-    def __init__(self, root: Path, data: ProjectData, writer: BackgroundWriter | None = None) -> None:
+    def __init__(
+        self, root: Path, data: ProjectData, writer: BackgroundWriter | None = None
+    ) -> None:
         self.root = Path(root)
         self.data = data
         #: when set (the GUI), saves are queued to this writer instead of blocking the caller
@@ -89,7 +92,9 @@ class Project:
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"Cannot create the project folder {root}.", detail=str(exc)) from exc
+            raise StorageError(
+                f"Cannot create the project folder {root}.", detail=str(exc)
+            ) from exc
         project = cls(root, ProjectData(name=name or root.name))
         project.save()
         project.writer = writer
@@ -126,7 +131,9 @@ class Project:
             write_text_atomic(self.root / PROJECT_FILE, text)
 
     # -- scene -----------------------------------------------------------------------------
-    def set_scene(self, scene: Scene | None, raw_reply: str | None = None, topic: str | None = None) -> None:
+    def set_scene(
+        self, scene: Scene | None, raw_reply: str | None = None, topic: str | None = None
+    ) -> None:
         self.data.scene = scene
         if raw_reply is not None:
             self.data.raw_reply = raw_reply
@@ -161,7 +168,7 @@ class Project:
         self.save()
         return take
 
-    def import_file(self, stage: str, source: Path, kind: str, **fields: Any) -> Take:
+    def import_file(self, stage: str, source: Path, kind: TakeKind, **fields: Any) -> Take:
         source = Path(source)
         if not source.is_file():
             raise InvalidInput(f"{source} is not a file.")
@@ -169,7 +176,9 @@ class Project:
         try:
             shutil.copyfile(source, target)
         except OSError as exc:
-            raise StorageError(f"Could not copy {source.name} into the project.", detail=str(exc)) from exc
+            raise StorageError(
+                f"Could not copy {source.name} into the project.", detail=str(exc)
+            ) from exc
         take = Take(stage=stage, file=self.relative(target), kind=kind, source="imported", **fields)
         return self.add_take(take)
 

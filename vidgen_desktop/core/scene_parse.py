@@ -67,7 +67,9 @@ def parse_scene(text: Any) -> Scene:
     except InvalidSceneReply:
         raise
     except (ValueError, TypeError, RecursionError, MemoryError, AttributeError) as exc:
-        raise InvalidSceneReply(raw, [FieldError(path="(reply)", message=f"unreadable: {exc}")]) from None
+        raise InvalidSceneReply(
+            raw, [FieldError(path="(reply)", message=f"unreadable: {exc}")]
+        ) from None
 
 
 def scene_from_fields(values: dict[tuple[str, str], Any]) -> Scene:

@@ -44,7 +44,9 @@ class PromptTemplate:
     def render(self, topic: str) -> str:
         topic = " ".join(topic.split())
         if not topic:
-            raise InvalidInput("Type a topic first.", hint="For example: 'a lighthouse keeper's last night'.")
+            raise InvalidInput(
+                "Type a topic first.", hint="For example: 'a lighthouse keeper's last night'."
+            )
         values = {TOPIC: topic}
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.text)
 

@@ -37,6 +37,10 @@ class SceneOutcome(BaseModel):
     stats: ChatStats
     warnings: list[str] = Field(default_factory=list)
     attempts: int = 1
+    #: the model that wrote it (kept with the scene's version)
+    model: str = ""
+    #: seconds spent handing the GPU over before the generation (the run's timing table)
+    handoff_s: float = 0.0
 
 
 class _Streamer:
@@ -96,7 +100,9 @@ def _stream(
     attempt: int,
 ) -> ChatResult:
     streamer = _Streamer(report, attempt)
-    result = service.stream_chat(model, messages, options, token, streamer.on_text, fmt=fmt, think=think)
+    result = service.stream_chat(
+        model, messages, options, token, streamer.on_text, fmt=fmt, think=think
+    )
     streamer.flush()
     report(
         Progress(
@@ -121,7 +127,7 @@ def repair_message(errors: list[FieldError]) -> str:
         "Your reply could not be used. These fields are wrong:\n"
         f"{listed}\n"
         "Reply again with only the corrected JSON object, with every field filled "
-        '(audio.lyrics, audio.tags as a list of strings, video and image positive_prompt and '
+        "(audio.lyrics, audio.tags as a list of strings, video and image positive_prompt and "
         "negative_prompt)."
     )
 
@@ -148,7 +154,9 @@ def generate_scene(
         return SceneOutcome(scene=scene, raw=first.text, stats=first.stats, warnings=warnings)
     except InvalidSceneReply as exc:
         errors = exc.errors
-    _status(report, "the reply did not fit the scene format; asking the model to fix it", repair=True)
+    _status(
+        report, "the reply did not fit the scene format; asking the model to fix it", repair=True
+    )
     messages += [
         {"role": "assistant", "content": first.text},
         {"role": "user", "content": repair_message(errors)},
@@ -161,7 +169,9 @@ def generate_scene(
         exc.warnings = warnings
         exc.stats = second.stats
         raise
-    return SceneOutcome(scene=scene, raw=second.text, stats=second.stats, warnings=warnings, attempts=2)
+    return SceneOutcome(
+        scene=scene, raw=second.text, stats=second.stats, warnings=warnings, attempts=2
+    )
 
 
 def _merge(a: list[str], b: list[str]) -> list[str]:
@@ -182,7 +192,11 @@ class FieldOutcome(BaseModel):
 
 def _field_schema(key: str) -> dict[str, Any]:
     if key == "tags":
-        value: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+        value: dict[str, Any] = {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": 1,
+        }
     else:
         value = {"type": "string", "minLength": 1}
     return {
@@ -193,14 +207,16 @@ def _field_schema(key: str) -> dict[str, Any]:
     }
 
 
-def field_prompt(template: PromptTemplate, topic: str, current: dict[str, Any], section: str, key: str) -> str:
+def field_prompt(
+    template: PromptTemplate, topic: str, current: dict[str, Any], section: str, key: str
+) -> str:
     context = json.dumps(current, ensure_ascii=False, indent=2)
     kind = "a JSON list of short strings" if key == "tags" else "a string"
     return (
         f"{template.render(topic)}\n\n"
         f"Here is the scene so far:\n{context}\n\n"
         f"Write a new, different value for only the field {section}.{key}. It must fit the other "
-        f"fields above. Reply with a JSON object {{\"value\": ...}} where value is {kind}."
+        f'fields above. Reply with a JSON object {{"value": ...}} where value is {kind}.'
     )
 
 
@@ -249,7 +265,9 @@ def regenerate_field(
     _status(report, f"rewriting {section}.{key} with {model}…")
     think = _think_setting(service, model)
     messages = [{"role": "user", "content": field_prompt(template, topic, current, section, key)}]
-    result = _stream(service, model, messages, options, _field_schema(key), think, report, token, attempt=1)
+    result = _stream(
+        service, model, messages, options, _field_schema(key), think, report, token, attempt=1
+    )
     value = _read_field(result.text, key)
     return FieldOutcome(
         section=section,

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import ollama
@@ -98,7 +98,9 @@ class OllamaService:
         self.timeout_s = timeout_s
 
     # -- clients ----------------------------------------------------------------------------
-    def _client(self, token: CancelToken | None = None, read_timeout: float | None = None) -> ollama.Client:
+    def _client(
+        self, token: CancelToken | None = None, read_timeout: float | None = None
+    ) -> ollama.Client:
         timeout = httpx.Timeout(self.timeout_s, read=read_timeout)
         if token is None:
             return ollama.Client(host=self.url, timeout=timeout)
@@ -116,7 +118,7 @@ class OllamaService:
             return fn()
         except VidGenError:
             raise
-        except Exception as exc:  # noqa: BLE001 - mapped below, nothing else escapes
+        except Exception as exc:
             raise self.map_error(exc, what, model) from exc
 
     def map_error(self, exc: BaseException, what: str, model: str = "") -> VidGenError:
@@ -132,7 +134,9 @@ class OllamaService:
                 return ServerError(f"Ollama stopped while {what}: {text}", detail=text)
             if exc.status_code == 503:
                 return ServerError(
-                    "Ollama is busy with other requests.", detail=text, hint="Try again in a moment."
+                    "Ollama is busy with other requests.",
+                    detail=text,
+                    hint="Try again in a moment.",
                 )
             return ServerError(
                 f"Ollama refused {what}: {text}", detail=f"HTTP {exc.status_code}: {text}"
@@ -218,7 +222,7 @@ class OllamaService:
         options: GenerationOptions,
         token: CancelToken,
         on_text: OnText,
-        fmt: dict[str, Any] | str | None = None,
+        fmt: dict[str, Any] | Literal["", "json"] | None = None,
         think: bool | None = None,
     ) -> ChatResult:
         """Stream one chat reply; returns the whole text and the final chunk's counters."""
@@ -254,7 +258,7 @@ class OllamaService:
                         total_duration_ns=part.total_duration or 0,
                         load_duration_ns=part.load_duration or 0,
                     )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if token.cancelled:
                 raise Cancelled() from exc
             if isinstance(exc, json.JSONDecodeError):
@@ -267,4 +271,6 @@ class OllamaService:
 
     def unload(self, model: str) -> None:
         """Free the model's memory now (keep_alive 0 at top level), e.g. before ComfyUI runs."""
-        self._call("unloading the model", lambda: self._client().generate(model=model, keep_alive=0), model)
+        self._call(
+            "unloading the model", lambda: self._client().generate(model=model, keep_alive=0), model
+        )

@@ -54,7 +54,9 @@ def snap(value: float, grid: int) -> int:
     return max(grid, int(round(value / grid)) * grid)
 
 
-def computed_size(w_part: int, h_part: int, grid: int, pixels: int = TARGET_PIXELS) -> tuple[int, int]:
+def computed_size(
+    w_part: int, h_part: int, grid: int, pixels: int = TARGET_PIXELS
+) -> tuple[int, int]:
     ratio = w_part / h_part
     return snap(math.sqrt(pixels * ratio), grid), snap(math.sqrt(pixels / ratio), grid)
 

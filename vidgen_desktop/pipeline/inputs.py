@@ -69,14 +69,17 @@ def default_voice_steps(workflow: Workflow) -> int:
 def voice_request(workflow: Workflow, inputs: VoiceInputs) -> StageRequest:
     text = inputs.text.strip()
     if not text:
-        raise InvalidInput("There is no text to speak.",
-                           hint="Type the spoken text, or generate a script first.")
+        raise InvalidInput(
+            "There is no text to speak.", hint="Type the spoken text, or generate a script first."
+        )
     _positive("length", inputs.seconds)
     _positive("number of steps", inputs.steps)
     wanted = workflow.params
     params: dict[str, Any] = {"text": text, "seed": inputs.seed}
     settings: dict[str, Any] = {"text": text}
-    seconds = inputs.seconds if inputs.seconds is not None else default_voice_seconds(workflow, text)
+    seconds = (
+        inputs.seconds if inputs.seconds is not None else default_voice_seconds(workflow, text)
+    )
     settings["target length (s)"] = seconds
     if "seconds" in wanted:
         params["seconds"] = seconds
@@ -95,8 +98,10 @@ def voice_request(workflow: Workflow, inputs: VoiceInputs) -> StageRequest:
     if "reference_audio" in wanted:
         ref = inputs.reference_audio
         if ref is None:
-            raise InvalidInput(f"“{workflow.name}” copies a voice: choose a reference clip first.",
-                               hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.")
+            raise InvalidInput(
+                f"“{workflow.name}” copies a voice: choose a reference clip first.",
+                hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.",
+            )
         if Path(ref).suffix.lower() not in VOICE_SUFFIXES:
             raise InvalidInput(f"{Path(ref).name} is not a WAV, MP3 or FLAC file.")
         uploads["reference_audio"] = Path(ref)
@@ -135,9 +140,15 @@ def image_size(workflow: Workflow, inputs: ImageInputs) -> tuple[int, int, str |
 def image_request(workflow: Workflow, inputs: ImageInputs) -> StageRequest:
     positive = inputs.positive.strip()
     if not positive:
-        raise InvalidInput("The prompt is empty: describe what the image should show.",
-                           hint="Or use the script's image prompt.")
-    for name, value in (("width", inputs.width), ("height", inputs.height), ("number of steps", inputs.steps)):
+        raise InvalidInput(
+            "The prompt is empty: describe what the image should show.",
+            hint="Or use the script's image prompt.",
+        )
+    for name, value in (
+        ("width", inputs.width),
+        ("height", inputs.height),
+        ("number of steps", inputs.steps),
+    ):
         _positive(name, value)
     if inputs.cfg is not None and inputs.cfg < 0:
         raise InvalidInput("The CFG scale cannot be negative.")
@@ -156,11 +167,12 @@ def image_request(workflow: Workflow, inputs: ImageInputs) -> StageRequest:
         width, height, aspect = image_size(workflow, inputs)
         params["width"], params["height"] = width, height
         settings["size"] = f"{width}×{height} px" + (f" ({aspect})" if aspect else "")
-    for name, value, default in (("steps", inputs.steps, workflow.default("steps")),
-                                 ("cfg", inputs.cfg, workflow.default("cfg"))):
-        chosen = value if value is not None else default
-        if name in wanted and chosen is not None:
-            params[name] = settings[name] = round(float(chosen), 2) if name == "cfg" else int(chosen)
+    steps = inputs.steps if inputs.steps is not None else workflow.default("steps")
+    if "steps" in wanted and steps is not None:
+        params["steps"] = settings["steps"] = int(steps)
+    cfg = inputs.cfg if inputs.cfg is not None else workflow.default("cfg")
+    if "cfg" in wanted and cfg is not None:
+        params["cfg"] = settings["cfg"] = round(float(cfg), 2)
     settings["seed mode"] = "fixed" if inputs.seed is not None else "random"
     if inputs.source:
         settings["source"] = inputs.source
@@ -216,36 +228,56 @@ def video_steps(workflow: Workflow, steps: int | None, lora: bool | None) -> int
 
 def video_plan(workflow: Workflow, inputs: VideoInputs) -> VideoPlan:
     steps = video_steps(workflow, inputs.steps, inputs.lora)
-    return plan_video(workflow, seconds=float(inputs.seconds), fps=inputs.fps,
-                      steps=steps if "steps" in workflow.params else None)
+    return plan_video(
+        workflow,
+        seconds=float(inputs.seconds),
+        fps=inputs.fps,
+        steps=steps if "steps" in workflow.params else None,
+    )
 
 
 def video_request(workflow: Workflow, inputs: VideoInputs) -> tuple[StageRequest, VideoPlan]:
     positive = inputs.positive.strip()
     if not positive:
         raise InvalidInput("The video prompt is empty.", hint="Describe what the person does.")
-    for name, value in (("length", inputs.seconds), ("number of steps", inputs.steps), ("frame rate", inputs.fps)):
+    for name, value in (
+        ("length", inputs.seconds),
+        ("number of steps", inputs.steps),
+        ("frame rate", inputs.fps),
+    ):
         _positive(name, value)
     plan = video_plan(workflow, inputs)
     wanted = workflow.params
-    params: dict[str, Any] = {"positive": positive, "negative": inputs.negative.strip(),
-                              "seconds": float(inputs.seconds), "seed": inputs.seed}
-    settings: dict[str, Any] = {"prompt": positive, "length (s)": plan.seconds, "chunks": plan.chunks}
+    params: dict[str, Any] = {
+        "positive": positive,
+        "negative": inputs.negative.strip(),
+        "seconds": float(inputs.seconds),
+        "seed": inputs.seed,
+    }
+    settings: dict[str, Any] = {
+        "prompt": positive,
+        "length (s)": plan.seconds,
+        "chunks": plan.chunks,
+    }
     if {"width", "height"} <= wanted:
+        size: tuple[int, int] | None = None
         if inputs.width is not None and inputs.height is not None:
             size = (inputs.width, inputs.height)
-        else:
-            sizes = video_sizes(workflow)
-            size = sizes[0] if sizes else None
+        elif sizes := video_sizes(workflow):
+            size = sizes[0]
         if size is not None:
             if size[0] % 16 or size[1] % 16:
-                raise InvalidInput(f"{size[0]}×{size[1]}: width and height must be multiples of 16.")
+                raise InvalidInput(
+                    f"{size[0]}×{size[1]}: width and height must be multiples of 16."
+                )
             params["width"], params["height"] = size
             settings["size"] = f"{size[0]}×{size[1]}"
     if "steps" in wanted and plan.steps_per_chunk:
         params["steps"] = settings["steps"] = plan.steps_per_chunk
     if "lora" in wanted:
-        params["lora"] = settings["4-step LoRA"] = default_lora(workflow) if inputs.lora is None else inputs.lora
+        params["lora"] = settings["4-step LoRA"] = (
+            default_lora(workflow) if inputs.lora is None else inputs.lora
+        )
     if inputs.fps is not None:
         params["fps"] = inputs.fps
     if inputs.image_take:

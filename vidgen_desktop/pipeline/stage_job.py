@@ -20,7 +20,7 @@ from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidOutput
 from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.progress import Progress, ProgressCallback
-from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.project import Project, Take, TakeKind
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.pipeline.step_rates import StepRates
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
@@ -29,7 +29,7 @@ from vidgen_desktop.workflow import Problem, Workflow, bind, preflight
 log = logging.getLogger(__name__)
 
 #: which output kind each stage keeps as its take
-STAGE_KIND = {"image": "image", "voice": "audio", "video": "video"}
+STAGE_KIND: dict[str, TakeKind] = {"image": "image", "voice": "audio", "video": "video"}
 
 
 def check_workflow(client: ComfyClient, workflow: Workflow) -> list[Problem]:
@@ -61,8 +61,10 @@ def run_stage(
     # An unconfirmed hand-off arrives as a "warning" report (the CLI prints it, the window keeps
     # it on screen); the job goes on.
     hand = handoff.before_comfy(
-        settings.effective_ollama_url(), enabled=settings.gpu_handoff,
-        report=lambda p: report(replace(p, fraction=None)), token=token,
+        settings.effective_ollama_url(),
+        enabled=settings.gpu_handoff,
+        report=lambda p: report(replace(p, fraction=None)),
+        token=token,
     )
 
     params = dict(request.params)
@@ -77,8 +79,15 @@ def run_stage(
         raise PreflightFailed(wf, problems)
 
     kind = STAGE_KIND[request.stage]
-    result = run_job(client, readable_titles(bound.graph), report, token, project, request.stage,
-                     JobOptions(kinds=(kind,)))
+    result = run_job(
+        client,
+        readable_titles(bound.graph),
+        report,
+        token,
+        project,
+        request.stage,
+        JobOptions(kinds=(kind,)),
+    )
     out = result.first(kind)
     if out is None:
         raise InvalidOutput(
@@ -93,13 +102,16 @@ def run_stage(
     take = Take(
         stage=request.stage,
         file=project.relative(out.path),
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         seed=bound.seed,
         workflow=wf.name,
         settings=dict(request.take_settings),
         duration_s=duration_seconds(out.path) if kind in ("audio", "video") else None,
-        info={"prompt_id": result.prompt_id, "elapsed_s": round(result.elapsed_s, 2),
-              "bytes": out.size},
+        info={
+            "prompt_id": result.prompt_id,
+            "elapsed_s": round(result.elapsed_s, 2),
+            "bytes": out.size,
+        },
     )
     if kind == "image":
         take.width, take.height = request.params.get("width"), request.params.get("height")
@@ -115,7 +127,9 @@ def readable_titles(graph: dict[str, Any]) -> dict[str, Any]:
     for node_id, node in graph.items():
         title = str((node.get("_meta") or {}).get("title") or "") if isinstance(node, dict) else ""
         if title.startswith("$"):
-            node = dict(node, _meta=dict(node.get("_meta") or {}, title=str(node.get("class_type", ""))))
+            node = dict(
+                node, _meta=dict(node.get("_meta") or {}, title=str(node.get("class_type", "")))
+            )
         out[node_id] = node
     return out
 
@@ -125,5 +139,8 @@ def _total_steps(bound: Any) -> int:
     if video is not None and getattr(video, "total_steps", None):
         return int(video.total_steps)
     graph = bound.graph
-    return sum(int(n["inputs"].get("steps", 0) or 0) for n in graph.values()
-               if isinstance(n, dict) and isinstance(n.get("inputs", {}).get("steps"), int))
+    return sum(
+        int(n["inputs"].get("steps", 0) or 0)
+        for n in graph.values()
+        if isinstance(n, dict) and isinstance(n.get("inputs", {}).get("steps"), int)
+    )

@@ -24,7 +24,8 @@ class PreflightFailed(VidGenError):
     def __init__(self, workflow: Workflow, problems: list[Problem]) -> None:
         lines = [p.user_text() for p in problems]
         super().__init__(
-            f"ComfyUI cannot run “{workflow.name}” yet: " + lines[0]
+            f"ComfyUI cannot run “{workflow.name}” yet: "
+            + lines[0]
             + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""),
             detail="\n".join(lines),
             hint="Install what is missing, restart ComfyUI, then try again.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -48,8 +49,15 @@ def poll(url: str, timeout_s: float = POLL_TIMEOUT_S) -> ComfyStatus:
     finally:
         client.close()
     dev = stats.primary
-    return ComfyStatus(url, True, stats.system.comfyui_version, queue,
-                       dev.name if dev else "", dev.vram_total if dev else 0, dev.vram_free if dev else 0)
+    return ComfyStatus(
+        url,
+        True,
+        stats.system.comfyui_version,
+        queue,
+        dev.name if dev else "",
+        dev.vram_total if dev else 0,
+        dev.vram_free if dev else 0,
+    )
 
 
 def describe(status: ComfyStatus) -> tuple[str, str, str]:
@@ -78,11 +86,18 @@ class ComfyMonitor(ServerMonitor):
     def url(self) -> str:
         return self.context.settings.comfyui_url
 
-    poll = staticmethod(poll)
-    describe = staticmethod(describe)
+    def poll(self, url: str) -> ComfyStatus:
+        return poll(url)
+
+    def describe(self, status: ComfyStatus) -> tuple[str, str, str]:
+        return describe(status)
 
 
-def install_comfy_monitor(window) -> ComfyMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)
+def install_comfy_monitor(window: Any) -> ComfyMonitor:
     """Create the monitor for a window, hand it to panels that want it, start polling."""
-    return install_monitor(window, ComfyMonitor(window.context, window.status.comfy, window),
-                           "comfy_monitor", "attach_comfy_monitor")
+    return install_monitor(
+        window,
+        ComfyMonitor(window.context, window.status.comfy, window),
+        "comfy_monitor",
+        "attach_comfy_monitor",
+    )

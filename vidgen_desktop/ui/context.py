@@ -40,7 +40,9 @@ class AppContext(QObject):
     #: something the user should read while work goes on: (level "info"|"warning", text)
     notice = Signal(str, str)
 
-    def __init__(self, paths: UserPaths, settings: Settings, project: Project | None = None) -> None:
+    def __init__(
+        self, paths: UserPaths, settings: Settings, project: Project | None = None
+    ) -> None:
         super().__init__()
         self.paths = paths
         self.settings = settings
@@ -64,7 +66,9 @@ class AppContext(QObject):
     def scene(self) -> Scene | None:
         return self.project.data.scene if self.project else None
 
-    def set_scene(self, scene: Scene | None, raw_reply: str | None = None, topic: str | None = None) -> None:
+    def set_scene(
+        self, scene: Scene | None, raw_reply: str | None = None, topic: str | None = None
+    ) -> None:
         if self.project is None:
             return
         self.project.set_scene(scene, raw_reply=raw_reply, topic=topic)

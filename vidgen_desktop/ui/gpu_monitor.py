@@ -47,6 +47,8 @@ class GpuMonitor(ServerMonitor):
         parent: QObject | None = None,
     ) -> None:
         self._probe: Probe = probe or (lambda o, c: snapshot_for(o, c, HTTP_TIMEOUT_S))
+        #: stops the monitor once the window has closed (kept here so Python keeps it alive)
+        self.close_watcher: _CloseWatcher | None = None
         super().__init__(context, segment, parent)
         self.interval_s = interval_s
         self.set_interval(max(10, int(interval_s * 1000)))
@@ -58,14 +60,15 @@ class GpuMonitor(ServerMonitor):
         s = self.context.settings
         return s.effective_ollama_url(), s.comfyui_url
 
-    def poll(self, urls: tuple[str, str]) -> GpuSnapshot:  # type: ignore[override]
+    def poll(self, urls: tuple[str, str]) -> GpuSnapshot:
         try:
             return self._probe(*urls)
         except Exception:  # a bug in a probe must not end the monitor
             log.exception("GPU probe failed")
             return GpuSnapshot("none", notes=("Reading GPU memory failed; see the log.",))
 
-    describe = staticmethod(segment_state)
+    def describe(self, status: GpuSnapshot) -> tuple[str, str, str]:
+        return segment_state(status)
 
     def is_running(self) -> bool:
         return self.timer.isActive() or self.runner.is_running()
@@ -82,7 +85,7 @@ class _CloseWatcher(QObject):
         self._monitor = monitor
         self._closing = False
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self._window:
             if event.type() == QEvent.Type.Close:
                 self._closing = True
@@ -93,12 +96,12 @@ class _CloseWatcher(QObject):
         return False
 
 
-def install_gpu_monitor(window, probe: Probe | None = None) -> GpuMonitor:  # noqa: ANN001 - MainWindow
+def install_gpu_monitor(window: Any, probe: Probe | None = None) -> GpuMonitor:
     """Create the monitor for a window's status bar, start polling, stop when the window closes."""
     monitor = GpuMonitor(window.context, window.status.gpu, probe=probe, parent=window)
     window.gpu_monitor = monitor
-    monitor.close_watcher = _CloseWatcher(window, monitor)  # keep the Python side alive
-    window.installEventFilter(monitor.close_watcher)
+    watcher = monitor.close_watcher = _CloseWatcher(window, monitor)
+    window.installEventFilter(watcher)
     context = window.context
     if hasattr(context, "job_finished"):
         context.job_finished.connect(lambda _m: monitor.poll_now())  # memory changes after a job

@@ -156,7 +156,8 @@ class MainWindow(QMainWindow):
 
         log_action = QAction("Open &Log File", self)
         log_action.triggered.connect(
-            lambda: reveal(self.context.paths.log_file, "The log file", self))
+            lambda: reveal(self.context.paths.log_file, "The log file", self)
+        )
         self.help_menu.addAction(log_action)
         about_action = QAction(f"&About {APP_NAME}", self)
         about_action.setObjectName("action_about")
@@ -207,13 +208,13 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
 
-    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
             self.first_shown.emit()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         busy = [p for p in self.panels if p.is_busy()]
         if busy:
             what = "\n".join(f"• {p.title}: {p.busy_description() or 'running'}" for p in busy)
@@ -234,6 +235,8 @@ class MainWindow(QMainWindow):
             monitor = getattr(self, name, None)
             if monitor is not None:
                 monitor.shutdown()
-        self.context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.context.settings.window_geometry = bytes(
+            self.saveGeometry().toBase64().data()
+        ).decode()
         self.context.save_settings()
         event.accept()

@@ -7,6 +7,7 @@ The segment shows the version, the loaded model and its GPU share (/api/ps size_
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from vidgen_desktop.core.progress import format_gb
 from vidgen_desktop.ollama_client.models import ServerStatus
@@ -28,7 +29,9 @@ def describe(status: ServerStatus) -> tuple[str, str, str]:
         text = f"Ollama: {m.name} · {share}"
         for lm in status.loaded:
             ctx = f", context {lm.context_length}" if lm.context_length else ""
-            tip.append(f"{lm.name}: {format_gb(lm.size_vram)} of {format_gb(lm.size_bytes)} on GPU{ctx}")
+            tip.append(
+                f"{lm.name}: {format_gb(lm.size_vram)} of {format_gb(lm.size_bytes)} on GPU{ctx}"
+            )
     else:
         tip.append("No model loaded.")
     return text, "\n".join(tip), "ok"
@@ -47,11 +50,18 @@ class OllamaMonitor(ServerMonitor):
     def url(self) -> str:
         return self.context.settings.effective_ollama_url()
 
-    poll = staticmethod(_poll)
-    describe = staticmethod(describe)
+    def poll(self, url: str) -> ServerStatus:
+        return _poll(url)
+
+    def describe(self, status: ServerStatus) -> tuple[str, str, str]:
+        return describe(status)
 
 
-def install_ollama_monitor(window) -> OllamaMonitor:  # noqa: ANN001 - MainWindow (avoids a cycle)
+def install_ollama_monitor(window: Any) -> OllamaMonitor:
     """Create the monitor for a window, hand it to panels that want it, start polling."""
-    return install_monitor(window, OllamaMonitor(window.context, window.status.ollama, window),
-                           "ollama_monitor", "attach_ollama_monitor")
+    return install_monitor(
+        window,
+        OllamaMonitor(window.context, window.status.ollama, window),
+        "ollama_monitor",
+        "attach_ollama_monitor",
+    )

@@ -7,7 +7,7 @@ to poll (worker side) and how to describe a result.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -48,13 +48,11 @@ class ServerMonitor(QObject):
     def url(self) -> str:
         raise NotImplementedError
 
-    @staticmethod
-    def poll(url: str) -> Any:
+    def poll(self, url: Any) -> Any:
         """Worker side: ask the server; never raise for an unreachable server."""
         raise NotImplementedError
 
-    @staticmethod
-    def describe(status: Any) -> tuple[str, str, str]:
+    def describe(self, status: Any) -> tuple[str, str, str]:
         """(segment text, tooltip, level) for one poll."""
         raise NotImplementedError
 
@@ -86,8 +84,10 @@ class ServerMonitor(QObject):
             self.segment.set_state(*self.describe(status))
         self.status_changed.emit(status)
         reachable = getattr(status, "reachable", None)
-        if reachable is not None and before is not None and (
-            before.reachable != reachable or before.url != status.url
+        if (
+            reachable is not None
+            and before is not None
+            and (before.reachable != reachable or before.url != status.url)
         ):
             self.reachability_changed.emit(reachable)
 
@@ -104,7 +104,10 @@ class ServerMonitor(QObject):
         self.runner.shutdown()
 
 
-def install_monitor(window, monitor: ServerMonitor, attr: str, attach: str) -> ServerMonitor:  # noqa: ANN001
+M = TypeVar("M", bound=ServerMonitor)
+
+
+def install_monitor(window: Any, monitor: M, attr: str, attach: str) -> M:
     """Give the window its monitor, hand it to panels that want it (`panel.<attach>(monitor)`),
     and start polling once the event loop runs: the poll's worker imports would otherwise
     compete for the GIL with building and showing the first window."""

@@ -77,7 +77,9 @@ class SettingsDialog(QDialog):
         self.ollama_url.setObjectName("ollama_url")
         self.comfy_url = QLineEdit(s.comfyui_url)
         self.comfy_url.setObjectName("comfyui_url")
-        self.ollama_test, self.ollama_result = self._test_row("ollama", test_ollama, self.ollama_url)
+        self.ollama_test, self.ollama_result = self._test_row(
+            "ollama", test_ollama, self.ollama_url
+        )
         self.comfy_test, self.comfy_result = self._test_row("comfyui", test_comfyui, self.comfy_url)
         self.projects_dir = QLineEdit(s.projects_dir or str(context.paths.projects_dir))
         self.projects_dir.setObjectName("projects_dir")
@@ -167,7 +169,9 @@ class SettingsDialog(QDialog):
         label.show()
 
     def _choose_projects_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for new projects", self.projects_dir.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder for new projects", self.projects_dir.text()
+        )
         if folder:
             self.projects_dir.setText(folder)
 
@@ -196,7 +200,9 @@ class SettingsDialog(QDialog):
         s.comfyui_url = self.comfy_url.text().strip().rstrip("/")
         s.gpu_handoff = self.gpu_handoff.isChecked()
         folder = self.projects_dir.text().strip()
-        s.projects_dir = "" if not folder or Path(folder) == self.context.paths.projects_dir else folder
+        s.projects_dir = (
+            "" if not folder or Path(folder) == self.context.paths.projects_dir else folder
+        )
         self.context.update_settings()
         super().accept()
 

@@ -32,16 +32,25 @@ def status_icon(status: StageStatus, size: int = 40) -> QIcon:
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     colour = _COLOUR[status]
     s = size
-    pen = QPen(colour, s * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-               Qt.PenJoinStyle.RoundJoin)
+    pen = QPen(
+        colour, s * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+    )
     if status is StageStatus.done:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
         p.drawEllipse(QRectF(s * 0.08, s * 0.08, s * 0.84, s * 0.84))
-        p.setPen(QPen(QColor("white"), s * 0.1, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                      Qt.PenJoinStyle.RoundJoin))
-        p.drawPolyline([QPointF(s * 0.3, s * 0.52), QPointF(s * 0.44, s * 0.66),
-                        QPointF(s * 0.7, s * 0.36)])
+        p.setPen(
+            QPen(
+                QColor("white"),
+                s * 0.1,
+                Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin,
+            )
+        )
+        p.drawPolyline(
+            [QPointF(s * 0.3, s * 0.52), QPointF(s * 0.44, s * 0.66), QPointF(s * 0.7, s * 0.36)]
+        )
     elif status is StageStatus.running:
         p.setPen(pen)
         p.drawArc(QRectF(s * 0.15, s * 0.15, s * 0.7, s * 0.7), 90 * 16, -270 * 16)
@@ -104,7 +113,9 @@ class Stepper(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, state.status.value)
             locked = state.status is StageStatus.locked
             # A locked stage stays selectable so the user can read why it is locked.
-            item.setForeground(self.palette().placeholderText() if locked else self.palette().text())
+            item.setForeground(
+                self.palette().placeholderText() if locked else self.palette().text()
+            )
 
     def state_of(self, index: int) -> StageState:
         return self._states[index]

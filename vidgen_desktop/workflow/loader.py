@@ -279,6 +279,7 @@ def named_workflow(spec: str, stage: Stage, directory: Path | None = None) -> Wo
     names = ", ".join(wf.path.stem if wf.path else wf.name for wf in shipped)
     looks_like_path = "/" in spec or "\\" in spec
     raise InvalidInput(
-        f"No {stage} workflow called “{spec}”" + (": there is no such file." if looks_like_path else "."),
+        f"No {stage} workflow called “{spec}”"
+        + (": there is no such file." if looks_like_path else "."),
         hint=f"Give a workflow file's path, or one of the shipped {stage} workflows: {names}.",
     )

@@ -9,7 +9,6 @@ into a `StageRequest` (`build_request`, GUI thread, no I/O) and show a take (`sh
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,9 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -29,14 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.core.errors import InvalidInput, StorageError, VidGenError
-from vidgen_desktop.core.media_info import duration_seconds, media_kind, suffix_filter
+from vidgen_desktop.core.errors import InvalidInput, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration
-from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.project import Project, Take, TakeKind
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
 from vidgen_desktop.ui.stages.job_progress import JobProgress
+from vidgen_desktop.ui.stages.stage_inputs import confirm_cancel
+from vidgen_desktop.ui.stages.take_importer import TakeImporter, check_kind
 from vidgen_desktop.ui.stages.workflow_picker import WorkflowPicker
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
 from vidgen_desktop.ui.widgets.scroll_column import ScrollColumn
@@ -51,7 +48,7 @@ class ComfyStagePanel(StagePanel):
     """Base panel of a ComfyUI stage; see the module docstring for what subclasses provide."""
 
     stage: Stage
-    kind: str = "image"  # image | audio | video (the take kind)
+    kind: TakeKind = "image"  # the take kind
     generate_text: str = "Generate"
     #: long jobs (video) ask before cancelling
     confirm_long_cancel: bool = False
@@ -124,7 +121,11 @@ class ComfyStagePanel(StagePanel):
         self.progress_label: QLabel = self.job.label
         self.takes = TakesStrip(self.kind)
         self.takes.chosen.connect(self._on_take_chosen)
-        self.takes.import_requested.connect(self._on_import_clicked)
+        self.take_importer = TakeImporter(self.key, self.kind, self.validate_import, self)
+        self.take_importer.imported.connect(self._on_imported)
+        self.take_importer.failed.connect(self._show_input_error)
+        self.importer = self.take_importer.runner
+        self.takes.import_requested.connect(lambda: self.take_importer.ask(self, self.project))
         self.takes.files_dropped.connect(self.import_files)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -151,9 +152,6 @@ class ComfyStagePanel(StagePanel):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.done.connect(self._on_job_done)
         self._job_ended = True
-        self.importer = TaskRunner(f"{self.key}-import", self)
-        self.importer.succeeded.connect(self._on_imported)
-        self.importer.failed.connect(self._show_input_error)
 
         context.project_changed.connect(lambda _p: self.refresh_takes())
         context.scene_changed.connect(lambda _s: self._inputs_changed())
@@ -188,11 +186,8 @@ class ComfyStagePanel(StagePanel):
 
         May return extra Take fields learnt while checking (e.g. {"width": .., "height": ..}).
         """
-        if not path.is_file():
-            raise InvalidInput(f"{path} is not a file.")
-        if media_kind(path) != self.kind:
-            raise InvalidInput(f"{path.name} is not {'an' if self.kind == 'image' else 'a'} "
-                               f"{self.kind} file this stage can use.")
+        check_kind(path, self.kind)
+        return None
 
     def prepare_preview(self, data: bytes) -> Any:
         """Worker side: turn a preview frame into what show_preview wants (e.g. a decoded QImage).
@@ -215,13 +210,6 @@ class ComfyStagePanel(StagePanel):
         return outcome
 
     # ---- helpers for subclasses ------------------------------------------------------------------
-    @staticmethod
-    def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        return box, form
-
     def current_workflow(self) -> Workflow | None:
         return self.picker.current()
 
@@ -269,8 +257,8 @@ class ComfyStagePanel(StagePanel):
             self.cancel()
 
     def shutdown(self) -> None:
-        for runner in (self.runner, self.importer):
-            runner.shutdown(5000)
+        self.runner.shutdown(5000)
+        self.take_importer.shutdown()
         self.picker.shutdown()
         self.takes.shutdown()
 
@@ -317,8 +305,9 @@ class ComfyStagePanel(StagePanel):
             reason = "The chosen workflow needs setup on the server (see above)."
         self.generate_button.setText("Cancel" if running else self.generate_text)
         self.generate_button.setEnabled(running or not reason)
-        self.generate_button.setToolTip(reason or ("Stop this job (Esc)" if running
-                                                   else f"{self.generate_text} (Ctrl+Enter)"))
+        self.generate_button.setToolTip(
+            reason or ("Stop this job (Esc)" if running else f"{self.generate_text} (Ctrl+Enter)")
+        )
         self.disabled_reason.setText(reason)
         chosen = self.project.chosen_take(self.key) if self.project else None
         self.next_button.setEnabled(chosen is not None and not running)
@@ -354,7 +343,7 @@ class ComfyStagePanel(StagePanel):
 
         post, prepare = self.postprocess, self.prepare_preview
 
-        def task(report, token) -> StageOutcome:  # noqa: ANN001
+        def task(report, token) -> StageOutcome:
             def relay(p: Progress) -> None:  # decode previews here, not in the GUI thread
                 if p.kind == "preview" and p.preview:
                     p = replace(p, extra=dict(p.extra, prepared=prepare(p.preview)))
@@ -362,8 +351,16 @@ class ComfyStagePanel(StagePanel):
 
             from vidgen_desktop.pipeline.stage_job import run_stage  # loads the ComfyUI client
 
-            outcome = run_stage(client, project, request, relay, token, settings=settings,
-                                step_rates=context.step_rates, add_to_project=False)
+            outcome = run_stage(
+                client,
+                project,
+                request,
+                relay,
+                token,
+                settings=settings,
+                step_rates=context.step_rates,
+                add_to_project=False,
+            )
             return post(outcome, project)
 
         self._started_title = f"{self.title}: {wf.name}"
@@ -376,17 +373,8 @@ class ComfyStagePanel(StagePanel):
     def cancel(self) -> None:
         if self._job_ended:
             return  # the job already finished; its thread is only winding down
-        if self.confirm_long_cancel:
-            from PySide6.QtWidgets import QMessageBox
-
-            answer = QMessageBox.question(
-                self, "Cancel this job?",
-                "The job has been running for a while; cancelling throws away its progress.\n"
-                "Cancel it?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if self.confirm_long_cancel and not confirm_cancel(self):
+            return
         self.progress_label.setText("Cancelling…")
         self.generate_button.setEnabled(False)
         self.runner.cancel()
@@ -408,7 +396,9 @@ class ComfyStagePanel(StagePanel):
         took = self.job.elapsed_s()
         self.job.finish(text)
         at = datetime.now().strftime("%H:%M")
-        self.context.job_finished.emit(f"{self.title} {status} at {at} (took {format_duration(took)})")
+        self.context.job_finished.emit(
+            f"{self.title} {status} at {at} (took {format_duration(took)})"
+        )
 
     def _on_succeeded(self, outcome: StageOutcome) -> None:
         self._job_ended = True
@@ -444,8 +434,10 @@ class ComfyStagePanel(StagePanel):
 
         if isinstance(error, WorkflowRejected) and error.problems:
             # per input, next to the workflow they belong to (the banner has the summary)
-            self.picker.show_problems("ComfyUI refused these inputs:\n"
-                                      + "\n".join(f"• {p.message}" for p in error.problems))
+            self.picker.show_problems(
+                "ComfyUI refused these inputs:\n"
+                + "\n".join(f"• {p.message}" for p in error.problems)
+            )
         self._banner_action = "retry" if self._last_request is not None else ""
         self.banner.show_error(error, action="Retry" if self._banner_action else "")
 
@@ -466,7 +458,9 @@ class ComfyStagePanel(StagePanel):
         if project is None:
             return
         chosen = project.chosen_take(self.key)
-        self.takes.set_takes(project.takes_for(self.key), chosen.id if chosen else None, project.root)
+        self.takes.set_takes(
+            project.takes_for(self.key), chosen.id if chosen else None, project.root
+        )
         self.show_take(chosen, project.path_of(chosen) if chosen else None)
         self.update_actions()
 
@@ -481,36 +475,9 @@ class ComfyStagePanel(StagePanel):
         self.project.choose(self.key, take_id)
         self.context.notify_takes(self.key)
 
-    def _on_import_clicked(self) -> None:
-        filters = suffix_filter(self.kind)
-        paths, _ = QFileDialog.getOpenFileNames(self, f"Import {self.kind}", str(Path.home()), filters)
-        if paths:
-            self.import_files(paths)
-
     def import_files(self, paths: list[str]) -> None:
         """Copy the files into the project off the GUI thread; each becomes a take."""
-        project, stage, kind, validate = self.project, self.key, self.kind, self.validate_import
-        if project is None or self.importer.is_running():
-            return
-
-        def task(report, token) -> list[Take]:  # noqa: ANN001
-            takes = []
-            for src in map(Path, paths):
-                token.raise_if_cancelled()
-                fields = validate(src) or {}
-                target = project.unique_path(stage, src.name)
-                try:
-                    shutil.copyfile(src, target)
-                except OSError as exc:
-                    raise StorageError(f"Could not copy {src.name} into the project.",
-                                       detail=str(exc)) from exc
-                duration = duration_seconds(target) if kind in ("audio", "video") else None
-                takes.append(Take(stage=stage, file=project.relative(target), kind=kind,  # type: ignore[arg-type]
-                                  source="imported", duration_s=duration,
-                                  settings={"imported from": src.name}, **fields))
-            return takes
-
-        self.importer.start(task)
+        self.take_importer.start(self.project, paths)
 
     def _on_imported(self, takes: list[Take]) -> None:
         if self.project is None or not takes:

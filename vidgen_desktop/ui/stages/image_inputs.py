@@ -56,7 +56,9 @@ class PromptBox(QGroupBox):
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = form
-        self.positive = _text_edit("image_positive", "What the picture shows: subject, place, light…", 4)
+        self.positive = _text_edit(
+            "image_positive", "What the picture shows: subject, place, light…", 4
+        )
         self.negative = _text_edit("image_negative", "What to avoid: blurry, text, watermark…", 2)
         self.negative_note = QLabel("This workflow has no negative prompt (it samples at cfg 1).")
         self.negative_note.setObjectName("image_negative_note")
@@ -122,7 +124,9 @@ class PromptBox(QGroupBox):
 
     def _refresh(self) -> None:
         if not any(self._script):
-            self.sync_label.setText("No script yet: write your own prompt, or generate a script first.")
+            self.sync_label.setText(
+                "No script yet: write your own prompt, or generate a script first."
+            )
             self.reset_button.setEnabled(False)
             self.reset_button.setToolTip("There is no script to reset to yet.")
         elif self.edited():
@@ -199,8 +203,12 @@ class SettingsBox(QWidget):
         self._presets: list[SizePreset] = []
         self.aspect.currentIndexChanged.connect(self._on_aspect)
         self.seed_mode.currentIndexChanged.connect(self._on_seed_mode)
-        for signal in (self.style_edit.textChanged, self.steps.valueChanged, self.cfg.valueChanged,
-                       self.seed.textChanged):
+        for signal in (
+            self.style_edit.textChanged,
+            self.steps.valueChanged,
+            self.cfg.valueChanged,
+            self.seed.textChanged,
+        ):
             signal.connect(self.changed)
         self._on_seed_mode()
 
@@ -211,8 +219,11 @@ class SettingsBox(QWidget):
         self.aspect.clear()
         for p in presets:
             self.aspect.addItem(p.aspect, p.aspect)
-            self.aspect.setItemData(self.aspect.count() - 1, f"{p.width} × {p.height} px "
-                                    f"({p.megapixels:.1f} MP)", Qt.ItemDataRole.ToolTipRole)
+            self.aspect.setItemData(
+                self.aspect.count() - 1,
+                f"{p.width} × {p.height} px ({p.megapixels:.1f} MP)",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         index = self.aspect.findData(wanted_aspect)
         self.aspect.setCurrentIndex(max(index, 0))
         self.aspect.blockSignals(False)
@@ -258,6 +269,9 @@ class SettingsBox(QWidget):
     def _on_seed_mode(self) -> None:
         fixed = self.seed_mode.currentData() == FIXED
         self.seed.setEnabled(fixed)
-        self.seed.setToolTip("The same seed with the same settings gives the same picture" if fixed
-                             else "Switch to “Fixed” to type a seed; random picks a new one per take")
+        self.seed.setToolTip(
+            "The same seed with the same settings gives the same picture"
+            if fixed
+            else "Switch to “Fixed” to type a seed; random picks a new one per take"
+        )
         self.changed.emit()

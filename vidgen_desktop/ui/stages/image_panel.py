@@ -29,8 +29,10 @@ from vidgen_desktop.workflow import Stage, Workflow
 
 log = logging.getLogger(__name__)
 
-EMPTY_TEXT = ("No image yet.\nPress Generate image, or import your own picture "
-              "(Import… below, or drop a file anywhere on this page).")
+EMPTY_TEXT = (
+    "No image yet.\nPress Generate image, or import your own picture "
+    "(Import… below, or drop a file anywhere on this page)."
+)
 
 
 class ImagePanel(ComfyStagePanel):
@@ -103,31 +105,42 @@ class ImagePanel(ComfyStagePanel):
     def workflow_changed(self, workflow: Workflow | None) -> None:
         params = workflow.params if workflow is not None else set()
         self.prompts.show_negative(workflow is None or "negative" in params)
-        self.settings_box.show_params(params if workflow is not None else {"width", "height", "steps",
-                                                                           "cfg", "seed"})
+        self.settings_box.show_params(
+            params if workflow is not None else {"width", "height", "steps", "cfg", "seed"}
+        )
         box = self.settings_box
         aspect = box.aspect.currentData() or self.recalled("aspect", "9:16")  # keep the user's pick
         box.set_presets(presets(workflow), str(aspect))
         if workflow is not None:
-            for name, spin in (("steps", box.steps), ("cfg", box.cfg)):
-                value = self.recalled(f"{name}:{workflow.name}", workflow.default(name))
-                if value is not None:
-                    spin.blockSignals(True)
-                    spin.setValue(float(value) if name == "cfg" else int(value))
-                    spin.blockSignals(False)
+            steps = self.recalled(f"steps:{workflow.name}", workflow.default("steps"))
+            cfg = self.recalled(f"cfg:{workflow.name}", workflow.default("cfg"))
+            box.blockSignals(True)
+            if steps is not None:
+                box.steps.setValue(int(steps))
+            if cfg is not None:
+                box.cfg.setValue(float(cfg))
+            box.blockSignals(False)
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         positive, negative = self.prompts.values()
         if not positive:
-            raise InvalidInput("The prompt is empty: describe what the image should show.",
-                               hint="Or press “Reset to script” to use the script's image prompt.")
+            raise InvalidInput(
+                "The prompt is empty: describe what the image should show.",
+                hint="Or press “Reset to script” to use the script's image prompt.",
+            )
         box = self.settings_box
         preset = box.preset()
         inputs = ImageInputs(
-            positive=positive, negative=negative, style=box.style_edit.text(),
+            positive=positive,
+            negative=negative,
+            style=box.style_edit.text(),
             aspect=preset.aspect if preset else None,
-            width=preset.width if preset else None, height=preset.height if preset else None,
-            steps=box.steps.value(), cfg=round(box.cfg.value(), 2), seed=box.seed_value())
+            width=preset.width if preset else None,
+            height=preset.height if preset else None,
+            steps=box.steps.value(),
+            cfg=round(box.cfg.value(), 2),
+            seed=box.seed_value(),
+        )
         request = image_request(workflow, inputs)
         self._remember_choices(workflow)
         return request
@@ -197,7 +210,9 @@ class ImagePanel(ComfyStagePanel):
         self.reuse_seed_button.setEnabled(seed is not None)
         self.reuse_seed_button.setToolTip(
             f"Set the seed to {seed} (Fixed) to vary this picture with the same composition"
-            if seed is not None else "This take has no seed (imported, or none shown yet).")
+            if seed is not None
+            else "This take has no seed (imported, or none shown yet)."
+        )
 
     def _reuse_seed(self) -> None:
         if self._shown is not None and self._shown.seed is not None:
@@ -211,7 +226,9 @@ class ImagePanel(ComfyStagePanel):
         # A failed or cancelled job leaves its last preview on screen: go back to the chosen take.
         if self.view.mode == "preview" and not self.loader.busy():
             chosen = self.project.chosen_take(self.key) if self.project else None
-            self.show_take(chosen, self.project.path_of(chosen) if chosen and self.project else None)
+            self.show_take(
+                chosen, self.project.path_of(chosen) if chosen and self.project else None
+            )
 
     # ---- scene sync and remembered inputs ---------------------------------------------------------
     def _on_scene(self, scene: Scene | None) -> None:
@@ -263,13 +280,13 @@ class ImagePanel(ComfyStagePanel):
         self._save_inputs()
 
     # ---- drag and drop anywhere on the panel ------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+    def dropEvent(self, event: QDropEvent) -> None:
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
             event.acceptProposedAction()

@@ -11,6 +11,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QPixmap
@@ -34,12 +35,15 @@ def read_image(path: Path, max_side: int = DISPLAY_MAX) -> QImage:
     reader.setAutoTransform(True)
     size = reader.size()
     if size.isValid() and max(size.width(), size.height()) > max_side:
-        reader.setScaledSize(size.scaled(QSize(max_side, max_side), Qt.AspectRatioMode.KeepAspectRatio))
+        reader.setScaledSize(
+            size.scaled(QSize(max_side, max_side), Qt.AspectRatioMode.KeepAspectRatio)
+        )
     image = reader.read()
     if image.isNull():
-        raise InvalidInput(f"{Path(path).name} is not an image this app can read "
-                           f"({reader.errorString()}).",
-                           hint="Use a PNG, JPEG or WebP file.")
+        raise InvalidInput(
+            f"{Path(path).name} is not an image this app can read ({reader.errorString()}).",
+            hint="Use a PNG, JPEG or WebP file.",
+        )
     return image
 
 
@@ -52,9 +56,10 @@ def probe_image(path: Path) -> tuple[int, int]:
         reader.setScaledSize(size.scaled(QSize(64, 64), Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     if image.isNull():
-        raise InvalidInput(f"{Path(path).name} is not an image this app can read "
-                           f"({reader.errorString()}).",
-                           hint="Use a PNG, JPEG or WebP file.")
+        raise InvalidInput(
+            f"{Path(path).name} is not an image this app can read ({reader.errorString()}).",
+            hint="Use a PNG, JPEG or WebP file.",
+        )
     return (size.width(), size.height()) if size.isValid() else (image.width(), image.height())
 
 
@@ -107,17 +112,20 @@ class ImageView(QWidget):
         return QRectF(x, y, target.width(), target.height())
 
     # -- painting ------------------------------------------------------------------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+    def resizeEvent(self, event) -> None:
         self._scaled = None
         super().resizeEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().alternateBase())
         if self._pixmap is None or self._pixmap.isNull():
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.rect().adjusted(24, 24, -24, -24),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
+            painter.drawText(
+                self.rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._message,
+            )
             painter.end()
             return
         rect = self.displayed_rect()
@@ -125,8 +133,11 @@ class ImageView(QWidget):
         wanted = QSize(max(1, int(rect.width() * ratio)), max(1, int(rect.height() * ratio)))
         if self._scaled is None or self._scaled.size() != wanted:
             # Scale once per size with a smooth filter; repaints just blit the cached pixmap.
-            self._scaled = self._pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation)
+            self._scaled = self._pixmap.scaled(
+                wanted,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             self._scaled.setDevicePixelRatio(ratio)
         painter.drawPixmap(rect.topLeft(), self._scaled)
         painter.end()
@@ -169,6 +180,7 @@ class ImageLoader(QObject):
             return self._pending > 0
 
     def _run(self, path: Path) -> None:
+        result: tuple[Any, ...]
         try:
             image = read_image(path)
         except InvalidInput as exc:

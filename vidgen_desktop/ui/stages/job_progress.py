@@ -54,7 +54,7 @@ class JobProgress(QWidget):
         self._throttle.timeout.connect(self._flush)
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
-        self._clock.timeout.connect(self.render)
+        self._clock.timeout.connect(self.refresh)
 
     def start(self, text: str = "Starting…") -> None:
         self.running = True
@@ -94,7 +94,7 @@ class JobProgress(QWidget):
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))
         self._last, self._last_at = p, time.monotonic()
-        self.render()
+        self.refresh()
 
     def current(self) -> Progress | None:
         """What is on screen now: the last report with elapsed and time left as of this second."""
@@ -103,9 +103,11 @@ class JobProgress(QWidget):
             return None
         now = time.monotonic()
         eta = max(0.0, p.eta_s - (now - self._last_at)) if p.eta_s is not None else None
-        return replace(p, message=self.head(p) or p.message, elapsed_s=now - self._started, eta_s=eta)
+        return replace(
+            p, message=self.head(p) or p.message, elapsed_s=now - self._started, eta_s=eta
+        )
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         shown = self.current()
         if shown is None or not self.running:
             return

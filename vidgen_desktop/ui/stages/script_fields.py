@@ -37,6 +37,12 @@ def field_name(key: FieldKey) -> str:
     return f"{key[0]}_{key[1]}"
 
 
+def field_key(name: str, sep: str = "_") -> FieldKey:
+    """("audio", "lyrics") from "audio_lyrics" (or "audio.lyrics" with sep=".")."""
+    section, _, key = name.partition(sep)
+    return section, key
+
+
 class SceneEditor(QWidget):
     """Renders the scene's fields; emits `changed` on hand edits, `regenerate_requested(s, k)`."""
 
@@ -149,5 +155,6 @@ class SceneEditor(QWidget):
             button.setEnabled(enabled)
             button.setToolTip(
                 "Write a new value for this field; the others are kept and given to the model as context"
-                if enabled else reason
+                if enabled
+                else reason
             )

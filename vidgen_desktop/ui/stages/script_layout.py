@@ -1,10 +1,13 @@
 """Widgets and layout of the Script panel, kept apart from its behaviour (script_panel.py).
 
 Left: model and parameters, topic, Generate/Stop with the reason Generate is disabled, the live
-reply, counters, and the parse-problem box. Right: the editable scene and Next.
+reply, counters, and the parse-problem box. Right: the editable scene and Next. This base class
+only builds and places widgets; ScriptPanel connects them to what they do.
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,54 +27,79 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.core.settings import SUGGESTED_MODEL
+from vidgen_desktop.core.settings import SUGGESTED_MODEL, LlmSettings
+from vidgen_desktop.ui.stage_panel import StagePanel
 from vidgen_desktop.ui.stages.script_fields import SceneEditor
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
 from vidgen_desktop.ui.widgets.scroll_column import ScrollColumn
 
+W = TypeVar("W", bound=QWidget)
 EMPTY_MODELS_TEXT = f"No model pulled yet: run `ollama pull {SUGGESTED_MODEL}`, then Refresh."
 
 
-class ScriptPanelLayout:
-    """Mixin for ScriptPanel: builds the widgets; the slots it connects live in ScriptPanel."""
+def named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
 
-    def _build(self) -> None:
-        llm = self.context.settings.llm
+
+class ScriptPanelLayout(StagePanel):
+    """The Script panel's widgets, typed and placed; no behaviour."""
+
+    def __init__(self, llm: LlmSettings) -> None:
+        super().__init__()
+        self._build(llm)
+
+    def _build(self, llm: LlmSettings) -> None:
         self.banner = ErrorBanner()
         self.banner.setObjectName("script_banner")
-        self.banner.action_clicked.connect(self._on_banner_action)
         self.warning = ErrorBanner()
         self.warning.setObjectName("script_warning")
 
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("model_combo")
         self.model_combo.setMinimumContentsLength(16)
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.currentIndexChanged.connect(self._on_params_changed)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("refresh_models")
         self.refresh_button.setToolTip("Ask Ollama again for its installed models")
-        self.refresh_button.clicked.connect(self.refresh_models)
         self.models_hint = QLabel()
         self.models_hint.setObjectName("models_hint")
         self.models_hint.setWordWrap(True)
         self.models_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.num_ctx = self._spin(512, 262144, 1024, llm.num_ctx, " tokens", "num_ctx",
-                                  "Context size (num_ctx): prompt + reply must fit in it")
-        self.temperature = QDoubleSpinBox(objectName="temperature", decimals=2, singleStep=0.05)
+        self.num_ctx = self._spin(
+            512,
+            262144,
+            1024,
+            llm.num_ctx,
+            " tokens",
+            "num_ctx",
+            "Context size (num_ctx): prompt + reply must fit in it",
+        )
+        self.temperature = named(QDoubleSpinBox(), "temperature")
+        self.temperature.setDecimals(2)
+        self.temperature.setSingleStep(0.05)
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setValue(llm.temperature)
         self.temperature.setToolTip("Higher is more varied, lower is more predictable")
-        self.temperature.valueChanged.connect(self._on_params_changed)
-        self.max_tokens = self._spin(16, 32768, 128, llm.num_predict, " tokens", "max_tokens",
-                                     "Most tokens the model may write (num_predict)")
-        self.seed_check = QCheckBox("Fixed seed", objectName="seed_enabled")
+        self.max_tokens = self._spin(
+            16,
+            32768,
+            128,
+            llm.num_predict,
+            " tokens",
+            "max_tokens",
+            "Most tokens the model may write (num_predict)",
+        )
+        self.seed_check = named(QCheckBox("Fixed seed"), "seed_enabled")
         self.seed_check.setChecked(llm.seed is not None)
         self.seed_check.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.seed = self._spin(0, 2**31 - 1, 1, llm.seed or 0, "", "seed", "Same seed + same settings → same reply")
+        self.seed = self._spin(
+            0, 2**31 - 1, 1, llm.seed or 0, "", "seed", "Same seed + same settings → same reply"
+        )
         self.seed.setEnabled(llm.seed is not None)
         self.seed_check.toggled.connect(self.seed.setEnabled)
-        self.seed_check.toggled.connect(self._on_params_changed)
 
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_combo, 1)
@@ -91,19 +119,17 @@ class ScriptPanelLayout:
         box_layout = QVBoxLayout(model_box)
         box_layout.addLayout(params)
 
-        self.topic = QLineEdit(objectName="topic")
-        self.topic.setPlaceholderText("What is the video about? e.g. a lighthouse keeper's last night")
-        self.topic.textChanged.connect(self._update_controls)
-        self.topic.returnPressed.connect(self.start_primary)
+        self.topic = named(QLineEdit(), "topic")
+        self.topic.setPlaceholderText(
+            "What is the video about? e.g. a lighthouse keeper's last night"
+        )
         topic_label = QLabel("<b>Topic</b>")
         topic_label.setBuddy(self.topic)
-        self.generate_button = QPushButton("Generate", objectName="generate")
+        self.generate_button = named(QPushButton("Generate"), "generate")
         self.generate_button.setDefault(True)
-        self.generate_button.clicked.connect(self.generate)
-        self.stop_button = QPushButton("Stop", objectName="stop")
+        self.stop_button = named(QPushButton("Stop"), "stop")
         self.stop_button.setToolTip("Stop the model (Esc)")
-        self.stop_button.clicked.connect(self.stop)
-        self.generate_reason = QLabel(objectName="generate_reason")
+        self.generate_reason = named(QLabel(), "generate_reason")
         self.generate_reason.setWordWrap(True)
         self.generate_reason.setStyleSheet("color: palette(placeholder-text);")
         action_row = QHBoxLayout()
@@ -111,19 +137,23 @@ class ScriptPanelLayout:
         action_row.addWidget(self.stop_button)
         action_row.addWidget(self.generate_button)
 
-        self.stream_view = QPlainTextEdit(objectName="stream_view", readOnly=True)
+        self.stream_view = named(QPlainTextEdit(), "stream_view")
+        self.stream_view.setReadOnly(True)
         self.stream_view.setPlaceholderText("The model's reply appears here as it is written.")
-        self.counters = QLabel(objectName="counters")
+        self.counters = named(QLabel(), "counters")
         self.counters.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.problem_box = QGroupBox("The reply did not match the scene format", objectName="parse_problem")
-        self.parse_errors = QLabel(objectName="parse_errors")
+        self.problem_box = named(
+            QGroupBox("The reply did not match the scene format"), "parse_problem"
+        )
+        self.parse_errors = named(QLabel(), "parse_errors")
         self.parse_errors.setWordWrap(True)
         self.parse_errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.raw_reply = QPlainTextEdit(objectName="raw_reply")
-        self.raw_reply.setToolTip("The model's last reply, kept in the project. Fix it and press Parse again.")
-        self.reparse_button = QPushButton("Parse again", objectName="reparse")
-        self.reparse_button.clicked.connect(self.reparse_raw)
+        self.raw_reply = named(QPlainTextEdit(), "raw_reply")
+        self.raw_reply.setToolTip(
+            "The model's last reply, kept in the project. Fix it and press Parse again."
+        )
+        self.reparse_button = named(QPushButton("Parse again"), "reparse")
         prob_layout = QVBoxLayout(self.problem_box)
         prob_layout.addWidget(self.parse_errors)
         prob_layout.addWidget(self.raw_reply, 1)
@@ -143,13 +173,10 @@ class ScriptPanelLayout:
         left.addWidget(self.problem_box, 2)
 
         self.editor = SceneEditor()
-        self.editor.changed.connect(self._on_edited)
-        self.editor.regenerate_requested.connect(self.regenerate)
         scroll = ScrollColumn(self.editor)
         scroll.setObjectName("scene_scroll")
-        self.next_button = QPushButton("Next: Voice →", objectName="next")
-        self.next_button.clicked.connect(self.next_requested)
-        self.next_reason = QLabel(objectName="next_reason")
+        self.next_button = named(QPushButton("Next: Voice →"), "next")
+        self.next_reason = named(QLabel(), "next_reason")
         self.next_reason.setWordWrap(True)
         self.next_reason.setStyleSheet("color: palette(placeholder-text);")
         next_row = QHBoxLayout()
@@ -170,12 +197,14 @@ class ScriptPanelLayout:
         root.addWidget(left_w, 5)
         root.addWidget(right_w, 6)
 
-    def _spin(self, lo: int, hi: int, step: int, value: int, suffix: str, name: str, tip: str) -> QSpinBox:
-        spin = QSpinBox(objectName=name, singleStep=step, suffix=suffix)
+    def _spin(
+        self, lo: int, hi: int, step: int, value: int, suffix: str, name: str, tip: str
+    ) -> QSpinBox:
+        spin = named(QSpinBox(), name)
+        spin.setSingleStep(step)
+        spin.setSuffix(suffix)
         spin.setRange(lo, hi)
         spin.setValue(value)
         spin.setToolTip(tip)
         spin.setGroupSeparatorShown(True)
-        spin.valueChanged.connect(self._on_params_changed)
         return spin
-

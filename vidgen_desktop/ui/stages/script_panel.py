@@ -8,29 +8,22 @@ validated after a short pause and pushed into the context, so later stages see t
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtGui import QTextCursor
 
 from vidgen_desktop.core.errors import ModelNotFound, ServerUnavailable, VidGenError
-from vidgen_desktop.core.handoff import before_ollama
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.scene_parse import InvalidSceneReply, parse_scene, scene_from_fields
-from vidgen_desktop.core.template import default_template
 from vidgen_desktop.ollama_client.models import GenerationOptions, ModelInfo, ServerStatus
-from vidgen_desktop.ollama_client.scene_writer import (
-    FieldOutcome,
-    SceneOutcome,
-    generate_scene,
-    regenerate_field,
-)
+from vidgen_desktop.ollama_client.scene_writer import FieldOutcome, SceneOutcome
+from vidgen_desktop.pipeline.script_job import ScriptInputs
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
-from vidgen_desktop.ui.stages.script_fields import LABELS
+from vidgen_desktop.ui.stage_panel import StageState, StageStatus
+from vidgen_desktop.ui.stages.live_reply import LiveReply
+from vidgen_desktop.ui.stages.script_fields import LABELS, field_key
 from vidgen_desktop.ui.stages.script_layout import EMPTY_MODELS_TEXT, ScriptPanelLayout
 from vidgen_desktop.workers.runner import TaskRunner
 
@@ -39,32 +32,28 @@ log = logging.getLogger(__name__)
 EDIT_DEBOUNCE_MS = 400
 
 
-def _service(url: str):  # noqa: ANN202 - OllamaService
+def _service(url: str):
     """Imported in the worker thread: `ollama` and httpx stay off the GUI's start-up path."""
     from vidgen_desktop.ollama_client.service import OllamaService
 
     return OllamaService(url)
 
 
-class ScriptPanel(ScriptPanelLayout, StagePanel):
+class ScriptPanel(ScriptPanelLayout):
     key = "script"
     title = "Script"
 
     def __init__(self, context: AppContext) -> None:
-        super().__init__()
+        super().__init__(context.settings.llm)
         self.context = context
         self.monitor: Any = None
         self.server: ServerStatus | None = None
         self.models: list[ModelInfo] | None = None
         self._mode = ""  # "scene" | "field" while a job runs
-        self._started = 0.0
-        self._tokens = 0
-        self._prompt_tokens: int | None = None
-        self._rate: float | None = None
         self._banner_action = ""
         self._outcome = ""
         self._own_scene_change = False
-        self._build()
+        self._connect_widgets()
         self.gen_runner = TaskRunner("script", self)
         self.gen_runner.started.connect(self._on_started)
         self.gen_runner.progress.connect(self._on_progress)
@@ -80,16 +69,34 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         self._edit_timer.timeout.connect(self.commit_edits)
         self._settings_timer = QTimer(self, singleShot=True, interval=500)
         self._settings_timer.timeout.connect(self.context.save_settings)
-        self._pending_text: list[str] = []
-        self._text_timer = QTimer(self, singleShot=True, interval=50)
-        self._text_timer.timeout.connect(self._flush_text)
-        self._clock = QTimer(self, interval=250)
-        self._clock.timeout.connect(self._render_counters)
+        self.reply = LiveReply(self.stream_view, self.counters)
+        self.reply.ticked.connect(
+            lambda tokens, elapsed: self.context.job_progress.emit(
+                "Script", Progress(message=f"{tokens} tokens", elapsed_s=elapsed)
+            )
+        )
         context.scene_changed.connect(self._on_scene_changed)
         context.project_changed.connect(lambda _p: self._load_from_project())
         context.settings_changed.connect(self.refresh_models)
         self._load_from_project()
         self._update_controls()
+
+    def _connect_widgets(self) -> None:
+        self.banner.action_clicked.connect(self._on_banner_action)
+        for spin in (self.num_ctx, self.max_tokens, self.seed):
+            spin.valueChanged.connect(self._on_params_changed)
+        self.model_combo.currentIndexChanged.connect(self._on_params_changed)
+        self.temperature.valueChanged.connect(self._on_params_changed)
+        self.seed_check.toggled.connect(self._on_params_changed)
+        self.refresh_button.clicked.connect(self.refresh_models)
+        self.topic.textChanged.connect(self._update_controls)
+        self.topic.returnPressed.connect(self.start_primary)
+        self.generate_button.clicked.connect(self.generate)
+        self.stop_button.clicked.connect(self.stop)
+        self.reparse_button.clicked.connect(self.reparse_raw)
+        self.editor.changed.connect(self._on_edited)
+        self.editor.regenerate_requested.connect(self.regenerate)
+        self.next_button.clicked.connect(self.next_requested)
 
     # -- monitor and models ---------------------------------------------------------------------
     def attach_ollama_monitor(self, monitor: Any) -> None:
@@ -150,7 +157,12 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         if self.model_name():
             llm.model = self.model_name()
         o = self.options()
-        llm.num_ctx, llm.temperature, llm.num_predict, llm.seed = o.num_ctx, o.temperature, o.num_predict, o.seed
+        llm.num_ctx, llm.temperature, llm.num_predict, llm.seed = (
+            o.num_ctx,
+            o.temperature,
+            o.num_predict,
+            o.seed,
+        )
         self._settings_timer.start()
         self._update_controls()
 
@@ -178,7 +190,14 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         self.stop_button.setEnabled(busy)
         self.stop_button.setToolTip("Stop the model (Esc)" if busy else "Nothing is running")
         self.refresh_button.setEnabled(not self.models_runner.is_running())
-        for w in (self.model_combo, self.num_ctx, self.temperature, self.max_tokens, self.seed_check, self.topic):
+        for w in (
+            self.model_combo,
+            self.num_ctx,
+            self.temperature,
+            self.max_tokens,
+            self.seed_check,
+            self.topic,
+        ):
             w.setEnabled(not busy)
         self.seed.setEnabled(not busy and self.seed_check.isChecked())
         self.model_combo.setToolTip(self.model_combo.currentText() or self.models_hint.text())
@@ -193,7 +212,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
     def _next_reason(self) -> str:
         shown = self.editor.field_errors_shown()
         if shown:
-            names = ", ".join(LABELS[tuple(k.split("_", 1))].split(" (")[0].lower() for k in shown)  # type: ignore[index]
+            names = ", ".join(LABELS[field_key(k)].split(" (")[0].lower() for k in shown)
             return f"Next needs a complete scene: fix {names}."
         return "Next needs a complete scene: generate one or fill in every field."
 
@@ -202,64 +221,49 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
         if self.generate_button.isEnabled():
             self.generate()
 
+    def _inputs(self) -> ScriptInputs:
+        return ScriptInputs(self.topic.text().strip(), self.model_name(), self.options())
+
     def generate(self) -> None:
         if self.block_reason():
             return
-        topic, model, options = self.topic.text().strip(), self.model_name(), self.options()
-        url, config_dir = self.context.settings.effective_ollama_url(), self.context.paths.config_dir
-        free_comfy = self._handoff_step()
+        inputs, config_dir = self._inputs(), self.context.paths.config_dir
+        settings = self.context.settings.model_copy(deep=True)
         self._begin("scene")
         self.problem_box.hide()
         self.editor.set_errors([])
 
-        def work(report, token):  # noqa: ANN001 - TaskFn
-            free_comfy(report, token)
-            template = default_template(config_dir)
-            return generate_scene(_service(url), template, topic, model, options, report, token)
+        def work(report: Any, token: Any) -> Any:
+            from vidgen_desktop.pipeline.script_job import write_scene  # loads ollama + httpx
+
+            return write_scene(settings, inputs, report, token, config_dir)
 
         self.gen_runner.start(work)
 
     def regenerate(self, section: str, key: str) -> None:
         if self.block_reason():
             return
-        topic, model, options = self.topic.text().strip(), self.model_name(), self.options()
-        url, config_dir = self.context.settings.effective_ollama_url(), self.context.paths.config_dir
+        inputs, config_dir = self._inputs(), self.context.paths.config_dir
+        settings = self.context.settings.model_copy(deep=True)
         current: dict[str, dict[str, Any]] = {"audio": {}, "video": {}, "image": {}}
         for (s, k), v in self.editor.values().items():
             if (s, k) != (section, key):
                 current[s][k] = v
-        free_comfy = self._handoff_step()
         self._begin("field")
 
-        def work(report, token):  # noqa: ANN001 - TaskFn
-            free_comfy(report, token)
-            template = default_template(config_dir)
-            return regenerate_field(_service(url), template, topic, current, section, key, model,
-                                    options, report, token)
+        def work(report: Any, token: Any) -> Any:
+            from vidgen_desktop.pipeline.script_job import rewrite_field
+
+            return rewrite_field(settings, inputs, current, section, key, report, token, config_dir)
 
         self.gen_runner.start(work)
-
-    def _handoff_step(self):  # noqa: ANN202 - returns a worker-side callable
-        """Before Ollama loads a model, ComfyUI must let go of its GPU memory (12 GB cards)."""
-        comfy_url, enabled = self.context.settings.comfyui_url, self.context.settings.gpu_handoff
-
-        def free_comfy(report, token) -> None:  # noqa: ANN001 - worker side
-            # an unconfirmed hand-off reports itself as a "warning" (shown, then we go on)
-            before_ollama(comfy_url, enabled=enabled, report=report, token=token)
-
-        return free_comfy
 
     def _begin(self, mode: str) -> None:
         self._mode = mode
         self._outcome = "done"
-        self._started = time.monotonic()
-        self._tokens, self._prompt_tokens, self._rate = 0, None, None
-        self._pending_text.clear()
-        self.stream_view.clear()
         self.banner.hide()
         self.warning.hide()
-        self._clock.start()
-        self._render_counters()
+        self.reply.begin()
 
     @Slot()
     def _on_started(self) -> None:
@@ -277,55 +281,21 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
 
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:
-        if p.kind == "token":
-            self._pending_text.append(p.text)
-            if not self._text_timer.isActive():
-                self._text_timer.start()
-            self._tokens = int(p.extra.get("tokens", self._tokens))
-            self._rate = p.extra.get("tokens_per_s")
-        elif p.kind == "warning":
+        if p.kind == "warning":
             self.warning.show_message(
-                p.message + " If Ollama runs out of memory, wait for ComfyUI's job to end and press "
-                "Generate again.", level="warning")
+                p.message + " If Ollama runs out of memory, wait for ComfyUI's job to end and "
+                "press Generate again.",
+                level="warning",
+            )
             self.context.notice.emit("warning", f"Script: {p.message}")
         elif p.message.startswith("GPU hand-off"):
             self.context.job_progress.emit("Script", p)
-        elif p.extra.get("repair"):
-            self._flush_text()
-            self.stream_view.appendPlainText("\n— the reply did not fit; asking the model to fix it —\n")
-        elif "stats" in p.extra:
-            stats = p.extra["stats"]
-            self._prompt_tokens = stats.get("prompt_eval_count")
-            self._tokens = stats.get("eval_count") or self._tokens
-            if stats.get("eval_count") and stats.get("eval_duration_ns"):
-                self._rate = stats["eval_count"] / stats["eval_duration_ns"] * 1e9
-        if p.kind != "token":  # per-token labels are refreshed by the 4 Hz clock (less relayout)
-            self._render_counters()
-
-    def _flush_text(self) -> None:
-        """Append buffered stream text in one edit: one relayout per ~50 ms, not per token
-        (the JSON's lyrics are one long line, which is costly to re-wrap on every token)."""
-        if not self._pending_text:
-            return
-        text = "".join(self._pending_text)
-        self._pending_text.clear()
-        cursor = self.stream_view.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        self.stream_view.setTextCursor(cursor)
-
-    def _render_counters(self) -> None:
-        rate = f"{self._rate:.1f} tokens/s" if self._rate else "— tokens/s"
-        prompt = f"{self._prompt_tokens} tokens" if self._prompt_tokens is not None else "—"
-        elapsed = format_duration(time.monotonic() - self._started) if self._started else "—"
-        self.counters.setText(f"Generated: {self._tokens} tokens · {rate} · Prompt: {prompt} · Elapsed: {elapsed}")
-        if self.gen_runner.is_running():
-            self.context.job_progress.emit("Script", Progress(
-                message=f"{self._tokens} tokens", elapsed_s=time.monotonic() - self._started))
+        else:
+            self.reply.add(p)
 
     @Slot(object)
     def _on_succeeded(self, result: object) -> None:
-        self._flush_text()
+        self.reply.flush()
         if isinstance(result, SceneOutcome):
             self.editor.set_scene(result.scene)
             self.editor.set_errors([])
@@ -343,7 +313,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
     @Slot(object)
     def _on_failed(self, error: VidGenError) -> None:
         self._outcome = "failed"
-        self._flush_text()
+        self.reply.flush()
         if isinstance(error, InvalidSceneReply) and self._mode == "scene":
             self.show_parse_problem(error)
             if error.salvaged:
@@ -369,7 +339,9 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
 
     def show_parse_problem(self, error: InvalidSceneReply) -> None:
         lines = "\n".join(f"• {e.path}: {e.message}" for e in error.errors)
-        self.parse_errors.setText(f"After one automatic retry the reply still has these problems:\n{lines}")
+        self.parse_errors.setText(
+            f"After one automatic retry the reply still has these problems:\n{lines}"
+        )
         self.raw_reply.setPlainText(error.raw)
         self.problem_box.show()
 
@@ -380,13 +352,12 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
 
     @Slot()
     def _on_done(self) -> None:
-        self._text_timer.stop()
-        self._flush_text()
+        self.reply.end()
         self._mode = ""
-        self._clock.stop()
-        self._render_counters()
-        took = format_duration(time.monotonic() - self._started) if self._started else "—"
-        self.context.job_finished.emit(f"Script {self._outcome} at {datetime.now():%H:%M} (took {took})")
+        took = format_duration(self.reply.elapsed_s())
+        self.context.job_finished.emit(
+            f"Script {self._outcome} at {datetime.now():%H:%M} (took {took})"
+        )
         if self.monitor is not None:
             self.monitor.poll_now()  # the model is loaded now: show it and its GPU share
         self._update_controls()
@@ -464,7 +435,7 @@ class ScriptPanel(ScriptPanelLayout, StagePanel):
             self.editor.set_scene(project.data.scene)
         else:
             draft = project.data.stage_inputs.get("script", {}).get("draft", {})
-            self.editor.set_values({tuple(k.split(".", 1)): v for k, v in draft.items()})  # type: ignore[misc]
+            self.editor.set_values({field_key(k, "."): v for k, v in draft.items()})
             if project.data.raw_reply:
                 try:
                     parse_scene(project.data.raw_reply)

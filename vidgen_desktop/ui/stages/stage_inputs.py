@@ -11,10 +11,39 @@ from dataclasses import replace
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.workflow import SEED_LIMIT
+
+
+def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
+    """A titled group of labelled rows whose fields take the width there is."""
+    box = QGroupBox(title)
+    form = QFormLayout(box)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return box, form
+
+
+def confirm_cancel(parent: QWidget) -> bool:
+    """Long jobs ask before their progress is thrown away."""
+    answer = QMessageBox.question(
+        parent,
+        "Cancel this job?",
+        "The job has been running for a while; cancelling throws away its progress.\nCancel it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def job_fraction_only(p: Progress) -> Progress:
@@ -37,7 +66,9 @@ class SeedEdit(QWidget):
         self.edit.setObjectName(object_name)
         self.edit.setPlaceholderText("random")
         self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,16}")))
-        self.edit.setToolTip("Same seed + same settings = same take. Leave empty for a new one each run.")
+        self.edit.setToolTip(
+            "Same seed + same settings = same take. Leave empty for a new one each run."
+        )
         self.random_button = QPushButton("Random")
         self.random_button.setToolTip("Draw a new seed for every run")
         self.random_button.clicked.connect(self.edit.clear)
@@ -60,8 +91,9 @@ class SeedEdit(QWidget):
 class SceneText(QPlainTextEdit):
     """Editable text that tracks a scene field until the user edits it."""
 
-    def __init__(self, object_name: str, max_height: int | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, object_name: str, max_height: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setTabChangesFocus(True)

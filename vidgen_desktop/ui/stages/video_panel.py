@@ -41,7 +41,7 @@ from vidgen_desktop.pipeline.inputs import (
 from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
-from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, form_group, job_fraction_only
 from vidgen_desktop.ui.widgets.lazy_widget import LazyWidget
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_SOUND = ("This workflow's video has no sound: its MP4 carries no audio track. Add the speech to "
-            "the workflow's CreateVideo node (audio input), or put the voice take under it in an editor.")
+NO_SOUND = (
+    "This workflow's video has no sound: its MP4 carries no audio track. Add the speech to "
+    "the workflow's CreateVideo node (audio input), or put the voice take under it in an editor."
+)
 DEFAULT_SECONDS = 5.0
 NO_VIDEO = "No video yet: render one, or import your own MP4."
 
@@ -86,7 +88,7 @@ class VideoPanel(ComfyStagePanel):
 
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
-        uses_box, uses = self.form_group("Uses")
+        uses_box, uses = form_group("Uses")
         self.image_use = QLabel()
         self.image_use.setObjectName("video_uses_image")
         self.voice_use = QLabel()
@@ -95,7 +97,7 @@ class VideoPanel(ComfyStagePanel):
         uses.addRow("Speech:", self.voice_use)
         layout.addWidget(uses_box)
 
-        prompt_box, prompts = self.form_group("What happens")
+        prompt_box, prompts = form_group("What happens")
         self.positive = SceneText("video_positive", max_height=110)
         self.positive.setMinimumHeight(70)
         self.positive.setPlaceholderText("What the person does: expression, gestures, camera")
@@ -105,7 +107,7 @@ class VideoPanel(ComfyStagePanel):
         prompts.addRow("Avoid:", self.negative)
         layout.addWidget(prompt_box)
 
-        shape_box, self.shape_form = self.form_group("Length, size and quality")
+        shape_box, self.shape_form = form_group("Length, size and quality")
         self.seconds = QDoubleSpinBox()
         self.seconds.setObjectName("video_seconds")
         self.seconds.setRange(0.5, 600.0)
@@ -124,7 +126,9 @@ class VideoPanel(ComfyStagePanel):
         self.shape_form.addRow("Length:", length_row)
         self.size_combo = QComboBox()
         self.size_combo.setObjectName("video_size")
-        self.size_combo.setToolTip("Sizes that fit a 12 GB card with this workflow (multiples of 16)")
+        self.size_combo.setToolTip(
+            "Sizes that fit a 12 GB card with this workflow (multiples of 16)"
+        )
         self.shape_form.addRow("Resolution:", self.size_combo)
         self.steps = QSpinBox()
         self.steps.setObjectName("video_steps")
@@ -132,7 +136,9 @@ class VideoPanel(ComfyStagePanel):
         self.steps.setSuffix(" steps")
         self.shape_form.addRow("Steps per chunk:", self.steps)
         self.lora = QCheckBox("Fast 4-step LoRA")
-        self.lora.setToolTip("lightx2v's 4-step LoRA: 4 steps at cfg 1, about 5× faster than 20 steps")
+        self.lora.setToolTip(
+            "lightx2v's 4-step LoRA: 4 steps at cfg 1, about 5× faster than 20 steps"
+        )
         self.lora.setObjectName("video_lora")
         self.lora.toggled.connect(self._on_lora)
         self.shape_form.addRow("", self.lora)
@@ -140,7 +146,7 @@ class VideoPanel(ComfyStagePanel):
         self.shape_form.addRow("Seed:", self.seed)
         layout.addWidget(shape_box)
 
-        cost_box, cost = self.form_group("Before you render")
+        cost_box, cost = form_group("Before you render")
         self.cost_label = QLabel()
         self.cost_label.setObjectName("video_cost")
         self.cost_label.setWordWrap(True)
@@ -182,7 +188,10 @@ class VideoPanel(ComfyStagePanel):
 
         player = VideoPlayer()
         player.load_failed.connect(
-            lambda msg: self.banner.show_message(f"This video cannot be played: {msg}", level="warning"))
+            lambda msg: self.banner.show_message(
+                f"This video cannot be played: {msg}", level="warning"
+            )
+        )
         player.save_failed.connect(self._show_error)
         return player
 
@@ -197,23 +206,35 @@ class VideoPanel(ComfyStagePanel):
         project = self.project
         image = project.chosen_take("image") if project else None
         voice = project.chosen_take("voice") if project else None
-        self.image_use.setText(self._take_text(project, image, "image") if image else
-                               "none yet: choose an image take in the Image stage")
-        self.voice_use.setText(self._take_text(project, voice, "voice") if voice else
-                               "none yet: choose a voice take in the Voice stage")
+        self.image_use.setText(
+            self._take_text(project, image, "image")
+            if image
+            else "none yet: choose an image take in the Image stage"
+        )
+        self.voice_use.setText(
+            self._take_text(project, voice, "voice")
+            if voice
+            else "none yet: choose a voice take in the Voice stage"
+        )
         seconds = voice.duration_s if voice else None
         if seconds and (self._voice_s is None or abs(self.seconds.value() - self._voice_s) < 0.01):
             self.seconds.setValue(round(seconds, 2))
         self._voice_s = seconds
         self.match_voice.setEnabled(bool(seconds))
-        self.match_voice.setToolTip(f"Make the video as long as the chosen voice take ({seconds:.1f} s)"
-                                    if seconds else "The chosen voice take's length is not known yet")
+        self.match_voice.setToolTip(
+            f"Make the video as long as the chosen voice take ({seconds:.1f} s)"
+            if seconds
+            else "The chosen voice take's length is not known yet"
+        )
         self.update_cost()
 
     @staticmethod
     def _take_text(project: Project | None, take: Take, stage: str) -> str:
-        number = next((i for i, t in enumerate(project.takes_for(stage), 1) if t.id == take.id), 0) \
-            if project else 0
+        number = (
+            next((i for i, t in enumerate(project.takes_for(stage), 1) if t.id == take.id), 0)
+            if project
+            else 0
+        )
         parts = [f"take #{number}", Path(take.file).name]
         if take.duration_s:
             parts.append(format_duration(take.duration_s))
@@ -249,7 +270,9 @@ class VideoPanel(ComfyStagePanel):
         self.update_cost()
 
     def _apply_step_default(self, workflow: Workflow) -> None:
-        remembered = None if self.lora.isChecked() else self.recalled(f"steps.{workflow.name}", None)
+        remembered = (
+            None if self.lora.isChecked() else self.recalled(f"steps.{workflow.name}", None)
+        )
         steps = video_steps(workflow, remembered, self.lora.isChecked())
         self.steps.setValue(int(steps or 20))
 
@@ -289,10 +312,14 @@ class VideoPanel(ComfyStagePanel):
             f"{plan.total_steps} sampler steps ({plan.chunks} × {plan.steps_per_chunk})",
         ]
         if estimate is None:
-            lines.append("Estimated time: unknown until the first run of this workflow on this machine.")
+            lines.append(
+                "Estimated time: unknown until the first run of this workflow on this machine."
+            )
         else:
-            lines.append(f"Estimated time: about {format_duration(estimate)} "
-                         f"(measured here: {rate:.1f} s per step, model loading included).")
+            lines.append(
+                f"Estimated time: about {format_duration(estimate)} "
+                f"(measured here: {rate:.1f} s per step, model loading included)."
+            )
         self.cost_label.setText("\n".join(lines))
 
     # ---- request -------------------------------------------------------------------------------
@@ -319,13 +346,19 @@ class VideoPanel(ComfyStagePanel):
         wanted = workflow.params
         size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
         inputs = VideoInputs(
-            image=project.path_of(image), audio=project.path_of(voice),
-            positive=self.positive.text(), negative=self.negative.text(),
-            seconds=self.seconds.value(), width=size[0] if size else None,
+            image=project.path_of(image),
+            audio=project.path_of(voice),
+            positive=self.positive.text(),
+            negative=self.negative.text(),
+            seconds=self.seconds.value(),
+            width=size[0] if size else None,
             height=size[1] if size else None,
-            steps=self.steps.value() if "steps" in wanted else None, seed=self.seed.value(),
+            steps=self.steps.value() if "steps" in wanted else None,
+            seed=self.seed.value(),
             lora=self.lora.isChecked() if "lora" in wanted else None,
-            image_take=image.id, voice_take=voice.id)
+            image_take=image.id,
+            voice_take=voice.id,
+        )
         request, plan = video_request(workflow, inputs)
         if size:
             self.remember(f"size.{workflow.name}", list(size))
@@ -365,9 +398,14 @@ class VideoPanel(ComfyStagePanel):
         if not pixmap.loadFromData(data):
             return
         box = self.preview.size()
-        self.preview.setPixmap(pixmap.scaled(max(box.width(), 64), max(box.height(), 64),
-                                             Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
+        self.preview.setPixmap(
+            pixmap.scaled(
+                max(box.width(), 64),
+                max(box.height(), 64),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         self.preview.show()
 
     def _on_succeeded(self, outcome: StageOutcome) -> None:

@@ -41,7 +41,7 @@ from vidgen_desktop.pipeline.inputs import (
 from vidgen_desktop.pipeline.types import StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
-from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, job_fraction_only
+from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, form_group, job_fraction_only
 from vidgen_desktop.ui.widgets.lazy_widget import LazyWidget
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, Workflow
@@ -77,7 +77,7 @@ class VoicePanel(ComfyStagePanel):
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
         self._reference: Path | None = None
-        say_box, self.say_form = self.form_group("What to say")
+        say_box, self.say_form = form_group("What to say")
         self.lyrics = SceneText("voice_lyrics", max_height=150)
         self.lyrics.setMinimumHeight(90)
         self.lyrics.setPlaceholderText("The words to speak (or sing), taken from the script")
@@ -101,7 +101,7 @@ class VoicePanel(ComfyStagePanel):
         self.say_form.addRow(reset_row)
         layout.addWidget(say_box)
 
-        how_box, self.how_form = self.form_group("How it sounds")
+        how_box, self.how_form = form_group("How it sounds")
         self.how_box = how_box
         self.instruct = QPlainTextEdit()
         self.instruct.setObjectName("voice_instruct")
@@ -135,7 +135,7 @@ class VoicePanel(ComfyStagePanel):
         self.how_form.addRow("Clip transcript:", self.reference_text)
         layout.addWidget(how_box)
 
-        quality_box, self.quality_form = self.form_group("Length and quality")
+        quality_box, self.quality_form = form_group("Length and quality")
         self.seconds = QDoubleSpinBox()
         self.seconds.setObjectName("voice_seconds")
         self.seconds.setRange(1.0, 600.0)
@@ -223,9 +223,12 @@ class VoicePanel(ComfyStagePanel):
         check = self.length_check()
         if check.level == "warn" and self.current_workflow() is not None:
             answer = QMessageBox.question(
-                self, "Text and length do not match", check.message + "\n\nGenerate anyway?",
+                self,
+                "Text and length do not match",
+                check.message + "\n\nGenerate anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
+                QMessageBox.StandardButton.No,
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         super().generate()
@@ -240,21 +243,27 @@ class VoicePanel(ComfyStagePanel):
         self.how_form.setRowVisible(self.reference_text, "reference_text" in params)
         self.quality_form.setRowVisible(self.steps, "steps" in params)
         # a group with no row left (a workflow without voice inputs) is not shown empty
-        self.how_box.setVisible(bool({"instruct", "speaker", "reference_audio", "reference_text"} & params))
+        self.how_box.setVisible(
+            bool({"instruct", "speaker", "reference_audio", "reference_text"} & params)
+        )
         if workflow is None:
             return
         song = sings(workflow)
         self.seconds.setToolTip(
-            "How long the song should be" if song else
-            "This workflow speaks at its own pace: the length is only used to check the text "
-            "(it follows the text's spoken length until you change it)")
+            "How long the song should be"
+            if song
+            else "This workflow speaks at its own pace: the length is only used to check the text "
+            "(it follows the text's spoken length until you change it)"
+        )
         if song:
             wanted = self.recalled(f"seconds.{workflow.name}", None)
             self._set_seconds(float(wanted) if wanted else default_voice_seconds(workflow, ""))
         elif self._seconds_follow:
             self._set_seconds(default_voice_seconds(workflow, self.lyrics.text()))
         if "steps" in params:
-            self.steps.setValue(int(self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow))))
+            self.steps.setValue(
+                int(self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow)))
+            )
         if "instruct" in params and not self.instruct.toPlainText().strip():
             self.instruct.setPlainText(str(workflow.default("instruct") or ""))
         if "speaker" in params:
@@ -267,11 +276,12 @@ class VoicePanel(ComfyStagePanel):
             self.speaker.addItem(default)
         binding = workflow.bindings["speaker"][0]
         client = self.context.comfy_client()
-        if self.options_runner.is_running() or binding.input is None or self.server_message:
+        input_name = binding.input
+        if self.options_runner.is_running() or input_name is None or self.server_message:
             return  # the server is away: the preset stays; the next check refills the list
 
-        def task(report, token) -> tuple[list[str], str]:  # noqa: ANN001
-            options = combo_options(client.object_info(), binding.class_type, binding.input)
+        def task(report: Any, token: Any) -> tuple[list[str], str]:
+            options = combo_options(client.object_info(), binding.class_type, input_name)
             return [str(o) for o in options or ()], default
 
         self.options_runner.start(task)
@@ -287,14 +297,17 @@ class VoicePanel(ComfyStagePanel):
 
     # ---- reference clip ------------------------------------------------------------------------
     def _choose_reference(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a reference voice clip", str(Path.home()),
-                                              REFERENCE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a reference voice clip", str(Path.home()), REFERENCE_FILTER
+        )
         if path:
             self.set_reference(Path(path))
 
     def set_reference(self, path: Path | None) -> None:
         if path is not None and path.suffix.lower() not in (".wav", ".mp3", ".flac"):
-            self.banner.show_message(f"{path.name} is not a WAV, MP3 or FLAC file.", level="warning")
+            self.banner.show_message(
+                f"{path.name} is not a WAV, MP3 or FLAC file.", level="warning"
+            )
             return
         self._reference = path
         self.reference_label.setText(path.name if path else "No clip chosen")

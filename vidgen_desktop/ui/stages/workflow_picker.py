@@ -40,7 +40,7 @@ OWN_FILE = "Use my own file…"
 _OWN_ROLE = "own"
 
 
-def check_server(client: ComfyClient, stage: Stage, extra: list[Path], fresh: bool = False):  # noqa: ANN201
+def check_server(client: ComfyClient, stage: Stage, extra: list[Path], fresh: bool = False):
     """Worker side: load the stage's workflows, then ask the server what it can run.
 
     `fresh` drops the client's cached /object_info first (the user installed models or packs).
@@ -73,7 +73,9 @@ class WorkflowPicker(QGroupBox):
     switched = Signal(str)
     own_failed = Signal(object)
 
-    def __init__(self, context: AppContext, stage: Stage, key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: AppContext, stage: Stage, key: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Workflow", parent)
         self.context = context
         self.stage = stage
@@ -85,7 +87,9 @@ class WorkflowPicker(QGroupBox):
         self.combo = QComboBox()
         self.combo.setObjectName(f"{key}_workflow")
         self.combo.setMinimumContentsLength(16)
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.combo.addItem("Loading workflows…")
         self.combo.setEnabled(False)
         self.combo.activated.connect(self._on_activated)
@@ -151,12 +155,14 @@ class WorkflowPicker(QGroupBox):
 
     def _own_paths(self) -> list[str]:
         own = self.context.settings.stage_values.get(f"{self.key}.own_workflows", [])
-        return [p for p in own if isinstance(p, str)]
+        return [p for p in own if isinstance(p, str)] if isinstance(own, list) else []
 
     def _on_checked(self, result: tuple[list[Workflow], list[Availability] | None, str]) -> None:
         workflows, avail, message = result
         previous = self.current()
-        wanted = self.context.settings.workflows.get(self.key) or (previous.name if previous else "")
+        wanted = self.context.settings.workflows.get(self.key) or (
+            previous.name if previous else ""
+        )
         self.workflows = workflows
         self.available = {a.workflow.name: a for a in avail} if avail is not None else {}
         self.server_message = message
@@ -174,9 +180,12 @@ class WorkflowPicker(QGroupBox):
             if first_usable < 0 and (a is None or a.usable):
                 first_usable = combo.count() - 1
         combo.addItem(OWN_FILE, _OWN_ROLE)
-        combo.setItemData(combo.count() - 1, "Pick a workflow you exported from ComfyUI with "
-                          "“Export (API)” and titled as workflows/README.md explains",
-                          Qt.ItemDataRole.ToolTipRole)
+        combo.setItemData(
+            combo.count() - 1,
+            "Pick a workflow you exported from ComfyUI with "
+            "“Export (API)” and titled as workflows/README.md explains",
+            Qt.ItemDataRole.ToolTipRole,
+        )
         index, notice = self._choose(wanted, first_usable)
         combo.setCurrentIndex(index)
         combo.blockSignals(False)
@@ -194,14 +203,18 @@ class WorkflowPicker(QGroupBox):
         if position is None:
             if first_usable < 0:
                 return fallback, ""
-            return fallback, (f"“{wanted}”, the workflow you used last time, is no longer in the list "
-                              f"(its file is gone); switched to “{self.workflows[first_usable].name}”.")
+            return fallback, (
+                f"“{wanted}”, the workflow you used last time, is no longer in the list "
+                f"(its file is gone); switched to “{self.workflows[first_usable].name}”."
+            )
         a = self.available.get(wanted)
         if a is None or a.usable or first_usable < 0:
             return self.combo.findData(position), ""
         switched_to = self.workflows[first_usable].name  # combo rows follow the list's order
-        return fallback, (f"“{wanted}” cannot run on this ComfyUI any more ({a.reason()}); switched "
-                          f"to “{switched_to}”. Pick it again once the server has what it needs.")
+        return fallback, (
+            f"“{wanted}” cannot run on this ComfyUI any more ({a.reason()}); switched "
+            f"to “{switched_to}”. Pick it again once the server has what it needs."
+        )
 
     def _on_check_failed(self, error: VidGenError) -> None:
         self.server_message = error.user_text()
@@ -221,7 +234,10 @@ class WorkflowPicker(QGroupBox):
 
     def _pick_own(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a ComfyUI workflow (API format)", str(Path.home()), "Workflow JSON (*.json)"
+            self,
+            "Choose a ComfyUI workflow (API format)",
+            str(Path.home()),
+            "Workflow JSON (*.json)",
         )
         if not path:
             self.restore_selection()
@@ -276,7 +292,9 @@ class WorkflowPicker(QGroupBox):
             info = " ".join(p for p in parts if p)
         self.info.setText(info)
         a = self.availability_of(wf)
-        self.show_problems("Before this can run:\n" + a.reason() if a is not None and not a.usable else "")
+        self.show_problems(
+            "Before this can run:\n" + a.reason() if a is not None and not a.usable else ""
+        )
         self.selected.emit(wf)
 
     def shutdown(self) -> None:

@@ -129,7 +129,10 @@ class WaveformLoader(QObject):
         if self._decoder is None:
             return
         buf: QAudioBuffer = self._decoder.read()
-        if buf.format().sampleFormat() == QAudioFormat.SampleFormat.Int16 and buf.format().channelCount() == 1:
+        if (
+            buf.format().sampleFormat() == QAudioFormat.SampleFormat.Int16
+            and buf.format().channelCount() == 1
+        ):
             self._pcm += bytes(buf.constData())  # appending bytes only; reduction is in the worker
 
     @Slot()

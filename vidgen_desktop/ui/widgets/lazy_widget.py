@@ -21,7 +21,9 @@ W = TypeVar("W", bound=QWidget)
 
 
 class LazyWidget(QWidget, Generic[W]):
-    def __init__(self, factory: Callable[[], W], placeholder: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, factory: Callable[[], W], placeholder: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._factory = factory
         self._widget: W | None = None
@@ -58,6 +60,6 @@ class LazyWidget(QWidget, Generic[W]):
         else:
             self._pending = fn
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.widget()

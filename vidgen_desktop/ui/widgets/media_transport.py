@@ -34,8 +34,13 @@ class MediaTransport(QWidget):
     loaded = Signal(float)
     failed = Signal(str)
 
-    def __init__(self, prefix: str, play_tip: str = "Play / pause", shortcut: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        play_tip: str = "Play / pause",
+        shortcut: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._prefix = prefix
         self._play_tip = play_tip
@@ -64,7 +69,9 @@ class MediaTransport(QWidget):
         self.time_label = QLabel(time_text(0, 0))
         self.time_label.setObjectName(f"{prefix}_time")
         self.volume_icon = QLabel()
-        self.volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16))
+        self.volume_icon.setPixmap(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16)
+        )
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setObjectName(f"{prefix}_volume")
         self.volume.setAccessibleName("Volume")
@@ -191,7 +198,10 @@ class MediaTransport(QWidget):
 
     def _on_slider_action(self, action: int) -> None:
         # clicks in the groove / keyboard steps (drags are handled on release)
-        if action not in (QSlider.SliderAction.SliderMove.value, QSlider.SliderAction.SliderNoAction.value):
+        if action not in (
+            QSlider.SliderAction.SliderMove.value,
+            QSlider.SliderAction.SliderNoAction.value,
+        ):
             self.player.setPosition(self.seek.sliderPosition())
 
     def _on_slider_moved(self, value: int) -> None:
@@ -199,8 +209,11 @@ class MediaTransport(QWidget):
 
     def _on_volume(self, value: int) -> None:
         # the slider is perceptual (logarithmic); QAudioOutput wants a linear gain
-        linear = QAudio.convertVolume(value / 100, QAudio.VolumeScale.LogarithmicVolumeScale,
-                                      QAudio.VolumeScale.LinearVolumeScale)
+        linear = QAudio.convertVolume(
+            value / 100,
+            QAudio.VolumeScale.LogarithmicVolumeScale,
+            QAudio.VolumeScale.LinearVolumeScale,
+        )
         self.audio_output.setVolume(linear)
         self.volume.setToolTip(f"Volume {value} %")
 

@@ -33,7 +33,9 @@ class PathDialog(QDialog):
         self.path = QLineEdit(str(path))
         self.path.setObjectName("path_text")
         self.path.setReadOnly(True)
-        self.path.setMinimumWidth(min(720, max(360, self.fontMetrics().horizontalAdvance(str(path)) + 40)))
+        self.path.setMinimumWidth(
+            min(720, max(360, self.fontMetrics().horizontalAdvance(str(path)) + 40))
+        )
         self.copy_button = QPushButton("Copy")
         self.copy_button.setObjectName("path_copy")
         self.copy_button.clicked.connect(self._copy)

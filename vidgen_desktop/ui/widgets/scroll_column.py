@@ -22,8 +22,11 @@ class ScrollColumn(QScrollArea):
         content.installEventFilter(self)
         self._fit()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
-        if watched is self.widget() and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() in (
+            QEvent.Type.LayoutRequest,
+            QEvent.Type.Show,
+        ):
             self._fit()
         return super().eventFilter(watched, event)
 

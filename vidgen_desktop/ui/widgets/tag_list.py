@@ -29,7 +29,8 @@ class TagListEditor(QWidget):
         self.list.setSpacing(3)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         self.list.setMaximumHeight(64)
         self.list.setToolTip("Double-click a tag to edit it; Delete removes the selected tags.")
@@ -97,7 +98,7 @@ class TagListEditor(QWidget):
             self.list.takeItem(self.list.row(item))
         self.changed.emit()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.list.hasFocus():
             self.remove_selected()
             return
@@ -106,7 +107,9 @@ class TagListEditor(QWidget):
     def _on_selection(self) -> None:
         has = bool(self.list.selectedItems())
         self.remove_button.setEnabled(has)
-        self.remove_button.setToolTip("Remove the selected tags" if has else "Select one or more tags first")
+        self.remove_button.setToolTip(
+            "Remove the selected tags" if has else "Select one or more tags first"
+        )
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
         if not item.text().strip():

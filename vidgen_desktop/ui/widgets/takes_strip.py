@@ -260,16 +260,16 @@ class TakesStrip(QWidget):
         files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
         return [f for f in files if media_kind(Path(f)) == self.kind]
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._accepted_files(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt name
+    def dragMoveEvent(self, event) -> None:
         event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+    def dropEvent(self, event: QDropEvent) -> None:
         files = self._accepted_files(event)
         if files:
             event.acceptProposedAction()

@@ -44,8 +44,11 @@ def copy_file(src: Path, dest: Path) -> Path:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
-        raise StorageError(f"Could not save {dest.name}: {exc.strerror or exc}", detail=str(exc),
-                           hint="Pick another folder or free some disk space.") from exc
+        raise StorageError(
+            f"Could not save {dest.name}: {exc.strerror or exc}",
+            detail=str(exc),
+            hint="Pick another folder or free some disk space.",
+        ) from exc
     return dest
 
 
@@ -62,11 +65,11 @@ class VideoSurface(QVideoWidget):
             self.setFullScreen(on)
             self.fullscreen_toggled.emit(on)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.toggle_fullscreen()
         event.accept()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
             self.set_fullscreen(False)
             event.accept()
@@ -108,7 +111,9 @@ class VideoPlayer(QWidget, TransportOwner):
 
         style = self.style()
         self.fullscreen_button = self._tool(
-            "video_fullscreen", "Full screen", style.standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton)
+            "video_fullscreen",
+            "Full screen",
+            style.standardIcon(QStyle.StandardPixmap.SP_TitleBarMaxButton),
         )
         self.save_button = self._tool(
             "video_save", "Save As…", style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
@@ -141,7 +146,7 @@ class VideoPlayer(QWidget, TransportOwner):
         QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.ask_save_as)
         self._update_enabled()
 
-    def _tool(self, name: str, text: str, icon) -> QToolButton:  # noqa: ANN001 - QIcon
+    def _tool(self, name: str, text: str, icon) -> QToolButton:
         b = QToolButton()
         b.setObjectName(name)
         b.setText(text)
@@ -169,7 +174,10 @@ class VideoPlayer(QWidget, TransportOwner):
         if self.path is None or self.saver.is_running():
             return
         dest, _ = QFileDialog.getSaveFileName(
-            self, "Save video as", str(Path.home() / self.path.name), "MP4 video (*.mp4);;All files (*)"
+            self,
+            "Save video as",
+            str(Path.home() / self.path.name),
+            "MP4 video (*.mp4);;All files (*)",
         )
         if dest:
             self.save_as(Path(dest))
@@ -208,7 +216,9 @@ class VideoPlayer(QWidget, TransportOwner):
             w.setEnabled(has)
             w.setToolTip(why or tip)
         self.save_button.setEnabled(has and not saving)
-        self.save_button.setToolTip(why or ("Saving…" if saving else "Save a copy of the video (Ctrl+Shift+S)"))
+        self.save_button.setToolTip(
+            why or ("Saving…" if saving else "Save a copy of the video (Ctrl+Shift+S)")
+        )
         self.save_button.setText("Saving…" if saving else "Save As…")
 
     @Slot(object)

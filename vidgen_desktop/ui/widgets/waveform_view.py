@@ -28,7 +28,7 @@ class WaveformView(QWidget):
         self.setAccessibleName("Waveform")
         self.setToolTip("Click to jump to that point of the take")
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+    def sizeHint(self) -> QSize:
         return QSize(480, 180)
 
     @property
@@ -58,19 +58,19 @@ class WaveformView(QWidget):
         if self._peaks and self.width() > 0:
             self.seek_requested.emit(max(0.0, min(1.0, x / self.width())))
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._seek_to(event.position().x())
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._seek_to(event.position().x())
         super().mouseMoveEvent(event)
 
     # ---- painting ---------------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt name
+    def paintEvent(self, event: QPaintEvent) -> None:
         pal = self.palette()
         p = QPainter(self)
         rect = QRectF(self.rect())

@@ -1,0 +1,88 @@
+"""Importing a user's own files as takes: pick or drop files, check each really is this stage's
+kind, copy it into the project off the GUI thread, and hand back the takes to add."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from vidgen_desktop.core.errors import InvalidInput, StorageError
+from vidgen_desktop.core.media_info import duration_seconds, media_kind, suffix_filter
+from vidgen_desktop.core.project import Project, Take, TakeKind
+from vidgen_desktop.workers.runner import TaskRunner
+
+#: worker side: refuse a file (InvalidInput) or return extra Take fields learnt while checking
+Validator = Callable[[Path], dict[str, Any] | None]
+
+
+def check_kind(path: Path, kind: TakeKind) -> None:
+    """The first check every stage makes: a file, and of this stage's kind by its name."""
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file.")
+    if media_kind(path) != kind:
+        article = "an" if kind == "image" else "a"
+        raise InvalidInput(f"{path.name} is not {article} {kind} file this stage can use.")
+
+
+def copy_in(
+    project: Project, stage: str, kind: TakeKind, src: Path, fields: dict[str, Any]
+) -> Take:
+    """Worker side: copy `src` into the stage folder (never over an earlier take); the Take for it."""
+    target = project.unique_path(stage, src.name)
+    try:
+        shutil.copyfile(src, target)
+    except OSError as exc:
+        raise StorageError(f"Could not copy {src.name} into the project.", detail=str(exc)) from exc
+    duration = duration_seconds(target) if kind in ("audio", "video") else None
+    return Take(
+        stage=stage,
+        file=project.relative(target),
+        kind=kind,
+        source="imported",
+        duration_s=duration,
+        settings={"imported from": src.name},
+        **fields,
+    )
+
+
+class TakeImporter(QObject):
+    """Signals: `imported(list[Take])` (the GUI thread adds them), `failed(VidGenError)`."""
+
+    imported = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, stage: str, kind: TakeKind, validate: Validator, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.stage, self.kind, self.validate = stage, kind, validate
+        self.runner = TaskRunner(f"{stage}-import", self)
+        self.runner.succeeded.connect(self.imported)
+        self.runner.failed.connect(self.failed)
+
+    def ask(self, parent: QWidget, project: Project | None) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            parent, f"Import {self.kind}", str(Path.home()), suffix_filter(self.kind)
+        )
+        if paths:
+            self.start(project, paths)
+
+    def start(self, project: Project | None, paths: list[str]) -> None:
+        if project is None or self.runner.is_running():
+            return
+        stage, kind, validate = self.stage, self.kind, self.validate
+
+        def task(report: Any, token: Any) -> list[Take]:
+            takes = []
+            for src in map(Path, paths):
+                token.raise_if_cancelled()
+                takes.append(copy_in(project, stage, kind, src, validate(src) or {}))
+            return takes
+
+        self.runner.start(task)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown(5000)
