@@ -31,6 +31,7 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, Qt, QTim
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from bench.targets import verdict
 from tests.fakes.fake_comfy import FakeComfy, FakeOutput
 from tests.fakes.fake_comfy_data import load_recorded
 from vidgen_desktop.comfy import ComfyClient, run_job
@@ -196,9 +197,13 @@ def main() -> int:
             run_one(fake, client, project, None)["null_to_done_ms"] for _ in range(args.runs)
         ]
         print(
-            f"executing-null -> job done in GUI thread (small image): median "
-            f"{statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms over {args.runs} runs "
-            f"(target <= 200 ms)"
+            verdict(
+                "executing null → job done in the GUI thread (small image), median",
+                statistics.median(latencies),
+                200,
+                "ms",
+                detail=f"max {max(latencies):.1f} ms over {args.runs} runs",
+            )
         )
         # 2) stall under 50 progress/s + 5 previews/s, then a big download
         fake.configure(
@@ -220,8 +225,14 @@ def main() -> int:
                 f"executing-null -> done incl. download {stats['null_to_done_ms']:.0f} ms"
             )
         print(
-            f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms "
-            f"over {len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}"
+            verdict(
+                "longest GUI stall, bare runner, median",
+                statistics.median(worst),
+                16,
+                "ms",
+                detail=f"max {max(worst):.1f} ms over {len(worst)} runs, "
+                f"load average {os.getloadavg()[0]:.2f}",
+            )
         )
     finally:
         client.close()

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from bench.targets import verdict  # noqa: E402
+
 DEFAULT_DIST = REPO / "dist" / "VidGen Desktop"
 TIMEOUT_S = 60.0
 
@@ -73,10 +76,22 @@ def main() -> int:
     parser.add_argument("--dist", type=Path, default=DEFAULT_DIST)
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     args = parser.parse_args()
+    exe = args.dist / ("VidGen Desktop.exe" if sys.platform == "win32" else "vidgen-desktop")
+    if not exe.is_file():
+        print(f"skipped: no frozen build in {args.dist} (run `make package` first)")
+        return 0
     print(f"start to first window, {args.runs} runs each, QT_QPA_PLATFORM={args.platform}")
     source = measure("source", [sys.executable, "-m", "vidgen_desktop"], args.runs, args.platform)
     frozen = measure("frozen", frozen_command(args.dist), args.runs, args.platform)
-    print(f"frozen / source: {frozen / source:.2f}x")
+    print(
+        verdict(
+            "frozen start to first window, median",
+            frozen,
+            0.5,
+            "s",
+            detail=f"source {source:.3f} s, ratio {frozen / source:.2f}×",
+        )
+    )
     return 0
 
 

@@ -31,6 +31,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from bench.bench_comfy_job import RemoteFake, StallMeter
+from bench.targets import verdict
 
 
 class ImageFake(RemoteFake):
@@ -188,8 +189,13 @@ def main() -> int:
             state = run_one(panel)
             latencies.append((state["shown_at"] - fake.last_null_at()) * 1000)
         print(
-            f"executing-null -> image shown in the Image panel: median {statistics.median(latencies):.1f} ms,"
-            f" max {max(latencies):.1f} ms over {args.runs} runs (target <= 200 ms)"
+            verdict(
+                "executing null → image shown in the Image panel, median",
+                statistics.median(latencies),
+                200,
+                "ms",
+                detail=f"max {max(latencies):.1f} ms over {args.runs} runs",
+            )
         )
         fake.configure(
             steps=int(args.seconds * 50), step_delay=1 / 50, preview_every=10, output_mb=args.mb
@@ -210,8 +216,14 @@ def main() -> int:
                 f"(during {phase}), p99 tick gap {p99:.2f} ms"
             )
         print(
-            f"longest GUI stall: median {statistics.median(worst):.1f} ms, max {max(worst):.1f} ms over "
-            f"{len(worst)} runs (target <= 16 ms); load average {os.getloadavg()[0]:.2f}"
+            verdict(
+                "longest GUI stall during an image job with previews, median",
+                statistics.median(worst),
+                16,
+                "ms",
+                detail=f"max {max(worst):.1f} ms over {len(worst)} runs, "
+                f"load average {os.getloadavg()[0]:.2f}",
+            )
         )
     finally:
         if window is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.targets import verdict  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TOKENS_PER_S = 200.0
@@ -90,9 +91,14 @@ def main() -> int:
     gaps_ms = sorted(g * 1000 for g in gaps)
     p99 = gaps_ms[int(len(gaps_ms) * 0.99) - 1] if gaps_ms else float("nan")
     print(
-        f"stream_stall_max_ms={gaps_ms[-1]:.1f} p99_ms={p99:.1f} median_ms={statistics.median(gaps_ms):.2f}"
-        f" tokens={panel.reply.tokens} rate={TOKENS_PER_S:.0f}/s duration_s={elapsed:.1f} scene_ok={ok}"
-        " (target max <= 16)"
+        verdict(
+            "longest GUI stall while streaming",
+            gaps_ms[-1],
+            16,
+            "ms",
+            detail=f"p99 {p99:.1f} ms, {panel.reply.tokens} tokens at {TOKENS_PER_S:.0f}/s "
+            f"in {elapsed:.1f} s, scene ok: {ok}",
+        )
     )
     print(
         f"idle_baseline_max_ms={idle_ms[-1]:.1f} idle_p99_ms={idle_ms[int(len(idle_ms) * 0.99) - 1]:.1f}"

@@ -16,6 +16,9 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from bench.targets import verdict  # noqa: E402
+
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 _RSS_CHILD = r"""
@@ -72,16 +75,16 @@ def main() -> int:
             text=True,
             timeout=60,
         )
+    spread = f"min {min(times):.3f}, max {max(times):.3f}, {len(times)} warm runs"
     print(
-        f"startup_to_first_shown_s median={statistics.median(times):.3f} min={min(times):.3f} "
-        f"max={max(times):.3f} runs={len(times)} (target <= 0.5)"
+        verdict(
+            "start to first shown window, median", statistics.median(times), 0.5, "s", detail=spread
+        )
     )
     fields = dict(part.split(":") for part in rss.stdout.split()) if rss.returncode == 0 else {}
     if fields:
-        print(
-            f"idle_rss_mb={int(fields['VmRSS']) / 1024:.1f} peak_rss_mb={int(fields['VmHWM']) / 1024:.1f}"
-            " (target <= 120)"
-        )
+        peak = f"peak {int(fields['VmHWM']) / 1024:.1f} MB"
+        print(verdict("idle RSS", int(fields["VmRSS"]) / 1024, 120, "MB", detail=peak))
     else:
         print(f"idle RSS run failed: rc={rss.returncode}\n{rss.stderr[-2000:]}")
         return 1

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.targets import verdict  # noqa: E402
 from tests.fakes.fake_ollama import Reply  # noqa: E402
 from tests.voice_video.conftest import SCENE, StockedComfy, WatchingOllama  # noqa: E402
 
@@ -108,6 +109,9 @@ def main() -> int:
     parser.add_argument("--step-delay", type=float, default=0.05)
     args = parser.parse_args()
     results = [one_run(args, show=(i == 0)) for i in range(args.runs)]
+    overall = statistics.median([r["all"] for r in results]) if "all" in results[0] else None
+    if overall is not None:
+        print(verdict("vidgen run, our overhead over all four stages, median", overall, 1.0, "s"))
     print(f"\nmedian over {args.runs} runs (s):")
     for key in results[0]:
         values = [r[key] for r in results]

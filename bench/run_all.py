@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     only = os.environ.get("BENCH_ONLY", "")
     failed = 0
+    verdicts: list[str] = []
     for script in sorted(HERE.glob("bench_*.py")):
         if only and only not in script.stem:
             continue
@@ -31,10 +32,19 @@ def main() -> int:
             timeout=900,
         )
         print(proc.stdout.rstrip())
+        verdicts += [
+            f"{script.stem}: {line}"
+            for line in proc.stdout.splitlines()
+            if line.endswith((": met", ": MISSED"))
+        ]
         if proc.returncode != 0:
             failed += 1
             print(f"!! {script.name} exited {proc.returncode}\n{proc.stderr[-3000:]}")
         print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
+    missed = [v for v in verdicts if v.endswith("MISSED")]
+    print(f"\n== targets: {len(verdicts) - len(missed)} met, {len(missed)} missed")
+    for line in missed:
+        print(f"   {line}")
     return 1 if failed else 0
 
 

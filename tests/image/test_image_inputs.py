@@ -23,7 +23,7 @@ def test_locked_until_a_scene_exists(qtbot, comfy, make_window):
     window.context.set_scene(make_scene())
     qtbot.waitUntil(panel.generate_button.isEnabled, timeout=3000)
     assert panel.stage_state().status.value == "ready"
-    assert not window.lock_notice.isVisible()
+    qtbot.waitUntil(lambda: not window.lock_notice.isVisible(), timeout=1000)  # next loop turn
 
 
 def test_prompts_follow_the_script_until_edited_and_reset(qtbot, comfy, make_window):

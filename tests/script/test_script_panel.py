@@ -42,7 +42,7 @@ def test_happy_path_fills_every_field_and_unlocks_next(qtbot, make_window, fake_
     )
     assert panel.next_button.isEnabled()
     assert panel.stage_state().status is StageStatus.done
-    assert window.stepper.state_of(1).status is not StageStatus.locked
+    qtbot.waitUntil(lambda: window.stepper.state_of(1).status is not StageStatus.locked, timeout=1000)
     assert "Prompt: 412 tokens" in panel.counters.text()
     assert "tokens/s" in panel.counters.text() and "Generated:" in panel.counters.text()
     # What went over the wire: the scene schema as format, the user's knobs as options.
@@ -336,7 +336,7 @@ def test_hand_edits_reach_the_context_and_emptying_a_field_locks_next(
     qtbot.waitUntil(lambda: window.context.scene is None, timeout=3000)
     assert "empty" in panel.editor.error_labels[("audio", "lyrics")].text()
     assert not panel.next_button.isEnabled() and "lyrics" in panel.next_button.toolTip()
-    assert window.stepper.state_of(1).status is StageStatus.locked
+    qtbot.waitUntil(lambda: window.stepper.state_of(1).status is StageStatus.locked, timeout=1000)
 
 
 def test_template_without_topic_placeholder_is_a_clear_error(

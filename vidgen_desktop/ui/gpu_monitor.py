@@ -104,7 +104,8 @@ def install_gpu_monitor(window: Any, probe: Probe | None = None) -> GpuMonitor:
     window.installEventFilter(watcher)
     context = window.context
     if hasattr(context, "job_finished"):
-        context.job_finished.connect(lambda _m: monitor.poll_now())  # memory changes after a job
+        # memory changes after a job: read it once the job's own updates are on screen
+        context.job_finished.connect(lambda _m: QTimer.singleShot(300, monitor.poll_now))
     # Polling starts once the event loop runs: its worker threads' imports would otherwise
     # compete for the GIL with building and showing the first window.
     QTimer.singleShot(0, monitor.start)

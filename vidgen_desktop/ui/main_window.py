@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -36,6 +36,11 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.panels = list(panels)
+        self._stages_timer = QTimer(self)
+        self._stages_timer.setSingleShot(True)
+        self._stages_timer.setInterval(0)
+        self._stages_timer.timeout.connect(self.refresh_stages_now)
+
         self.setObjectName("main_window")
         self.setMinimumSize(1024, 680)
 
@@ -83,13 +88,19 @@ class MainWindow(QMainWindow):
         context.job_finished.connect(self.status.clear_job)
         context.notice.connect(self.status.show_notice)
         self._on_project_changed(context.project)
-        self.refresh_stages()
+        self.refresh_stages_now()
         self.stepper.setCurrentRow(0)
         self._restore_geometry()
         self._shown_once = False
 
     # -- stages ----------------------------------------------------------------------------
     def refresh_stages(self) -> None:
+        """Re-read every panel's state once the current burst of changes is over: a finished
+        job changes takes, scene and panels at once, and each asks for a refresh."""
+        self._stages_timer.start()
+
+    def refresh_stages_now(self) -> None:
+        self._stages_timer.stop()
         self.stepper.set_states([p.stage_state() for p in self.panels])
         self._update_lock_notice()
 

@@ -98,10 +98,13 @@ class Stepper(QListWidget):
             self.addItem(item)
         self.currentRowChanged.connect(self._on_row)
         self._states: list[StageState] = [StageState(StageStatus.ready)] * len(titles)
+        self._drawn = False
 
     def set_states(self, states: list[StageState]) -> None:
-        self._states = states
+        previous, self._states = self._states, list(states)
         for i, state in enumerate(states):
+            if i < len(previous) and previous[i] == state and self._drawn:
+                continue  # unchanged: no new icon, tooltip or palette lookups
             item = self.item(i)
             item.setText(f"{i + 1}. {self._titles[i]}")
             item.setIcon(self._icons[state.status])
@@ -116,6 +119,7 @@ class Stepper(QListWidget):
             item.setForeground(
                 self.palette().placeholderText() if locked else self.palette().text()
             )
+        self._drawn = True
 
     def state_of(self, index: int) -> StageState:
         return self._states[index]

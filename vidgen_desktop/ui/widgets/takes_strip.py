@@ -205,19 +205,24 @@ class TakesStrip(QWidget):
         return f"✓ {text}" if take.id == self._chosen else text
 
     def _mark(self) -> None:
+        items = {
+            self.list.item(i).data(TAKE_ID_ROLE): self.list.item(i)
+            for i in range(self.list.count())
+        }
+        plain, bold = QFont(self.list.font()), QFont(self.list.font())
+        bold.setBold(True)
+        metrics = {False: QFontMetrics(plain), True: QFontMetrics(bold)}
+        # two lines of the cell's width; anything longer is elided by us (Qt would cut it
+        # mid-word), and the tooltip's first line always has all of it
+        room = 2 * (self.list.gridSize().width() - 12)
         for n, take in enumerate(self._takes, start=1):
-            item = self.item_for(take.id)
+            item = items.get(take.id)
             if item is None:
                 continue
             is_chosen = take.id == self._chosen
             label = self._label(n, take)
-            font = QFont(self.list.font())
-            font.setBold(is_chosen)
-            item.setFont(font)
-            # two lines of the cell's width; anything longer is elided by us (Qt would cut it
-            # mid-word), and the tooltip's first line always has all of it
-            room = 2 * (self.list.gridSize().width() - 12)
-            item.setText(QFontMetrics(font).elidedText(label, Qt.TextElideMode.ElideRight, room))
+            item.setFont(bold if is_chosen else plain)
+            item.setText(metrics[is_chosen].elidedText(label, Qt.TextElideMode.ElideRight, room))
             tip = f"{label}\n{take_tooltip(take, n)}"
             item.setToolTip(tip + "\n(chosen for the next stage)" if is_chosen else tip)
             item.setSelected(is_chosen)
