@@ -42,7 +42,9 @@ def test_happy_path_fills_every_field_and_unlocks_next(qtbot, make_window, fake_
     )
     assert panel.next_button.isEnabled()
     assert panel.stage_state().status is StageStatus.done
-    qtbot.waitUntil(lambda: window.stepper.state_of(1).status is not StageStatus.locked, timeout=1000)
+    qtbot.waitUntil(
+        lambda: window.stepper.state_of(1).status is not StageStatus.locked, timeout=1000
+    )
     assert "Prompt: 412 tokens" in panel.counters.text()
     assert "tokens/s" in panel.counters.text() and "Generated:" in panel.counters.text()
     # What went over the wire: the scene schema as format, the user's knobs as options.
