@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import errno
-import json
 
 import pytest
 
 from vidgen_desktop.core import atomic
 from vidgen_desktop.core.atomic import BackgroundWriter, write_text_atomic
-from vidgen_desktop.core.errors import InvalidInput, StorageError
-from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.errors import StorageError
 from vidgen_desktop.core.safe_names import safe_join, sanitize_filename
 from vidgen_desktop.core.settings import Settings, load_settings, save_settings
 
@@ -94,34 +92,6 @@ def test_server_names_never_escape_the_project(tmp_path, name):
     assert "/" not in clean and "\\" not in clean and clean not in ("", ".", "..")
     target = safe_join(root, "image", name)
     assert root.resolve() in target.parents
-
-
-def test_project_reopens_with_takes_and_drops_vanished_files(tmp_path):
-    project = Project.create(tmp_path / "p", name="Demo")
-    path = project.unique_path("image", "../x.png")
-    path.write_bytes(b"png")
-    kept = project.add_take(Take(stage="image", file=project.relative(path), kind="image", seed=7))
-    gone = project.unique_path("image", "x.png")
-    assert gone != path  # never overwrites an earlier take
-    gone.write_bytes(b"png")
-    project.add_take(Take(stage="image", file=project.relative(gone), kind="image"))
-    gone.unlink()
-    reopened = Project.open(tmp_path / "p")
-    assert [t.id for t in reopened.takes_for("image")] == [kept.id]
-    assert reopened.data.name == "Demo"
-
-
-def test_damaged_or_newer_project_file_is_refused_readably(tmp_path):
-    root = tmp_path / "p"
-    Project.create(root)
-    (root / "project.json").write_text("{broken")
-    with pytest.raises(InvalidInput, match="damaged"):
-        Project.open(root)
-    (root / "project.json").write_text(json.dumps({"schema_version": 99}))
-    with pytest.raises(InvalidInput, match="newer"):
-        Project.open(root)
-    with pytest.raises(InvalidInput, match="not a VidGen project"):
-        Project.open(tmp_path / "nowhere")
 
 
 def _write_under_umask(path, umask: int) -> int:

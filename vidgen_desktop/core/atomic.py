@@ -10,7 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from vidgen_desktop.core.errors import StorageError
@@ -87,27 +88,66 @@ def _cleanup(tmp: str) -> None:
 class BackgroundWriter:
     """Serialised atomic writes off the caller's thread (the GUI thread must not touch disk).
 
-    Writes run in submission order on one thread; a later write of the same path wins.
-    Failures are logged and handed to `on_error` (the GUI shows them in a banner).
+    Writes of one path coalesce: while a write of a path waits its turn, a newer one replaces
+    its text, so a burst of autosaves costs one write, not one per keystroke. Different paths are
+    written in the order they were first asked for. Failures are logged and handed to
+    `on_error` (the GUI shows them in a banner).
     """
 
-    def __init__(self, on_error=None) -> None:
+    def __init__(self, on_error: Callable[[Path, StorageError], None] | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgen-writer")
         self._on_error = on_error
+        self._lock = threading.Lock()
+        self._pending: dict[Path, tuple[Writer, str]] = {}
+        #: written paths and when (monotonic): what tests and benchmarks wait on
+        self.writes = 0
+
+    def write(self, path: Path, text: str, how: Writer | None = None) -> None:
+        path = Path(path)
+        with self._lock:
+            queued = path in self._pending
+            self._pending[path] = (how or _write_text, text)
+        if queued:
+            return
+        try:
+            self._pool.submit(self._drain, path)
+        except RuntimeError:  # closed (app shutting down): write now rather than lose the data
+            self._drain(path)
 
     def write_text(self, path: Path, text: str) -> None:
-        try:
-            self._pool.submit(self._write, Path(path), text)
-        except RuntimeError:  # closed (app shutting down): write now rather than lose the data
-            self._write(Path(path), text)
+        self.write(path, text)
 
-    def _write(self, path: Path, text: str) -> None:
+    def call(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the writer thread after everything already queued (renames, copies)."""
+        try:
+            self._pool.submit(self._guarded, fn)
+        except RuntimeError:
+            self._guarded(fn)
+
+    def _guarded(self, fn: Callable[[], None]) -> None:
         import logging
 
         try:
-            write_text_atomic(path, text)
+            fn()
+        except Exception as exc:
+            logging.getLogger(__name__).exception("background task failed")
+            if self._on_error is not None:
+                error = exc if isinstance(exc, StorageError) else StorageError(str(exc))
+                self._on_error(Path(), error)
+
+    def _drain(self, path: Path) -> None:
+        import logging
+
+        with self._lock:
+            entry = self._pending.pop(path, None)
+        if entry is None:
+            return
+        how, text = entry
+        try:
+            how(path, text)
+            self.writes += 1
         except StorageError as exc:
             logging.getLogger(__name__).error("background write failed: %s", exc)
             if self._on_error is not None:
@@ -119,3 +159,10 @@ class BackgroundWriter:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+Writer = Callable[[Path, str], None]
+
+
+def _write_text(path: Path, text: str) -> None:
+    write_text_atomic(path, text)

@@ -1,12 +1,14 @@
-"""A project is a folder on disk: project.json (scene, takes, choices) plus one folder per stage.
+"""A project is a folder on disk: project.json (scene, its versions, takes, choices, every stage's
+inputs) plus one folder per stage.
 
 Everything a stage produces is written here as soon as it exists, so closing the app (or a crash)
-loses nothing already generated. project.json is rewritten atomically after every change.
+loses nothing already generated. project.json is rewritten atomically after every change, with
+rolling backups and recovery from them (core.project_file). Paths inside are relative to the
+folder, so a project that is moved or renamed on disk still opens.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
@@ -15,19 +17,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from vidgen_desktop.core.atomic import BackgroundWriter, write_text_atomic
+from vidgen_desktop.core import project_file
+from vidgen_desktop.core.atomic import BackgroundWriter
 from vidgen_desktop.core.errors import InvalidInput, StorageError
+from vidgen_desktop.core.project_file import PROJECT_FILE, SCHEMA_VERSION, Recovery
 from vidgen_desktop.core.safe_names import safe_join, sanitize_filename
 from vidgen_desktop.core.scene import Scene
 
 log = logging.getLogger(__name__)
 
-PROJECT_FILE = "project.json"
-SCHEMA_VERSION = 1
 Stage = Literal["script", "voice", "image", "video"]
 TakeKind = Literal["image", "audio", "video"]
+#: how a scene version came to be: the model wrote it (whole, or one field), the user edited it,
+#: or an older version was restored
+VersionOrigin = Literal["generated", "edited", "field", "restored"]
 STAGES: tuple[str, ...] = ("script", "voice", "image", "video")
 
 
@@ -53,6 +58,25 @@ class Take(BaseModel):
     height: int | None = None
     #: what the server reported (prompt id, timings): for the log and the take's tooltip
     info: dict[str, Any] = Field(default_factory=dict)
+    #: what it was made from: each input's fingerprint ("text" → hash) and the upstream takes
+    #: ("take:image" → take id); a stage whose inputs differ now is out of date
+    made_from: dict[str, str] = Field(default_factory=dict)
+
+
+class SceneVersion(BaseModel):
+    """A scene as it was: written by the model, edited by hand, or restored. Nothing a user
+    wrote is replaced without its version being kept first."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:10])
+    created: str = Field(default_factory=_now)
+    origin: VersionOrigin = "generated"
+    scene: Scene
+    topic: str = ""
+    model: str = ""
+    #: the generation options it was written with (context, temperature, max tokens, seed)
+    options: dict[str, Any] = Field(default_factory=dict)
+    note: str = ""
 
 
 class ProjectData(BaseModel):
@@ -68,8 +92,12 @@ class ProjectData(BaseModel):
     chosen: dict[str, str] = Field(default_factory=dict)
     #: per-stage inputs the user set (prompts, sizes, seeds), restored when the project reopens
     stage_inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    #: stages that were running when the app last stopped (marked "interrupted" on open)
-    running: list[str] = Field(default_factory=list)
+    #: every scene the model wrote, and the hand edits kept before each new one
+    versions: list[SceneVersion] = Field(default_factory=list)
+    #: the stage the user was on, shown again when the project reopens
+    current_stage: str = "script"
+    #: the name still follows the topic (False once the user named the project)
+    auto_name: bool = True
 
 
 class Project:
@@ -80,6 +108,10 @@ class Project:
         self.data = data
         #: when set (the GUI), saves are queued to this writer instead of blocking the caller
         self.writer = writer
+        #: set when project.json was damaged and the project opened from a backup
+        self.recovery: Recovery | None = None
+        #: ids of takes whose files are gone (deleted or moved by hand): shown, never dropped
+        self.missing: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -102,33 +134,29 @@ class Project:
 
     @classmethod
     def open(cls, root: Path, writer: BackgroundWriter | None = None) -> Project:
+        """Open a project folder (or its project.json). A damaged file opens from its newest good
+        backup (`recovery` says so); with none, ProjectDamaged names the file and the reason."""
         root = Path(root)
-        path = root / PROJECT_FILE
-        try:
-            data = ProjectData.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError as exc:
-            raise InvalidInput(f"{root} is not a VidGen project (no {PROJECT_FILE}).") from exc
-        except (ValueError, ValidationError) as exc:
-            raise InvalidInput(
-                f"The project file {path} is damaged and cannot be read.", detail=str(exc)
-            ) from exc
-        if data.schema_version > SCHEMA_VERSION:
-            raise InvalidInput(
-                f"{path.name} was written by a newer VidGen Desktop; update the app to open it."
-            )
+        if root.name == PROJECT_FILE:
+            root = root.parent
+        data, recovery = project_file.read(root, ProjectData.model_validate)
         project = cls(root, data, writer)
-        if data.running:
-            log.warning("project %s: stages %s were interrupted last time", root, data.running)
-        # Drop takes whose files vanished (deleted by hand) rather than showing broken thumbnails.
-        data.takes = [t for t in data.takes if (root / t.file).exists()]
+        project.recovery = recovery
+        project.missing = {t.id for t in data.takes if not (root / t.file).exists()}
+        if project.missing:
+            log.warning("project %s: %d take file(s) are missing", root, len(project.missing))
         return project
 
     def save(self) -> None:
         text = self.data.model_dump_json(indent=2)
         if self.writer is not None:
-            self.writer.write_text(self.root / PROJECT_FILE, text)
+            self.writer.write(self.root / PROJECT_FILE, text, _write_project)
         else:
-            write_text_atomic(self.root / PROJECT_FILE, text)
+            project_file.write(self.root, text)
+
+    @property
+    def name(self) -> str:
+        return self.data.name
 
     # -- scene -----------------------------------------------------------------------------
     def set_scene(
@@ -163,12 +191,17 @@ class Project:
 
     def add_take(self, take: Take, choose: bool = True) -> Take:
         self.data.takes.append(take)
+        self.missing.discard(take.id)
         if choose:
             self.data.chosen[take.stage] = take.id
         self.save()
         return take
 
-    def import_file(self, stage: str, source: Path, kind: TakeKind, **fields: Any) -> Take:
+    def copy_in(self, stage: str, source: Path, kind: TakeKind, **fields: Any) -> Take:
+        """Copy a user's file into the stage folder (never over an earlier take); its Take, not yet
+        added (the GUI adds it on its own thread)."""
+        from vidgen_desktop.core.media_info import duration_seconds
+
         source = Path(source)
         if not source.is_file():
             raise InvalidInput(f"{source} is not a file.")
@@ -179,8 +212,12 @@ class Project:
             raise StorageError(
                 f"Could not copy {source.name} into the project.", detail=str(exc)
             ) from exc
-        take = Take(stage=stage, file=self.relative(target), kind=kind, source="imported", **fields)
-        return self.add_take(take)
+        fields.setdefault("duration_s", duration_seconds(target) if kind != "image" else None)
+        fields.setdefault("settings", {"imported from": source.name})
+        return Take(stage=stage, file=self.relative(target), kind=kind, source="imported", **fields)
+
+    def import_file(self, stage: str, source: Path, kind: TakeKind, **fields: Any) -> Take:
+        return self.add_take(self.copy_in(stage, source, kind, **fields))
 
     def takes_for(self, stage: str) -> list[Take]:
         return [t for t in self.data.takes if t.stage == stage]
@@ -199,14 +236,37 @@ class Project:
     def path_of(self, take: Take) -> Path:
         return safe_join(self.root, take.file)
 
-    def mark_running(self, stage: str, running: bool) -> None:
-        if running and stage not in self.data.running:
-            self.data.running.append(stage)
-        elif not running and stage in self.data.running:
-            self.data.running.remove(stage)
+    def is_missing(self, take: Take) -> bool:
+        return take.id in self.missing
+
+    # -- versions --------------------------------------------------------------------------
+    def add_version(self, scene: Scene, origin: VersionOrigin, **fields: Any) -> SceneVersion:
+        fields.setdefault("topic", self.data.topic)
+        version = SceneVersion(scene=scene, origin=origin, **fields)
+        self.data.versions.append(version)
         self.save()
+        return version
+
+    def keep_edits(self) -> SceneVersion | None:
+        """Before the scene is replaced: the current one becomes a version unless one holds it."""
+        scene = self.data.scene
+        if scene is None or any(v.scene == scene for v in self.data.versions[-20:]):
+            return None
+        return self.add_version(scene, "edited")
+
+    def version(self, version_id: str) -> SceneVersion | None:
+        return next((v for v in self.data.versions if v.id == version_id), None)
+
+    def current_version(self) -> SceneVersion | None:
+        """The newest version equal to the scene as it is now (None: edited since)."""
+        scene = self.data.scene
+        return next((v for v in reversed(self.data.versions) if v.scene == scene), None)
 
 
 def default_project_name(topic: str) -> str:
     slug = re.sub(r"[^\w\- ]+", "", topic).strip().replace(" ", "-")[:40] or "project"
     return f"{datetime.now().strftime('%Y-%m-%d')}-{slug}"
+
+
+def _write_project(path: Path, text: str) -> None:
+    project_file.write(path.parent, text)

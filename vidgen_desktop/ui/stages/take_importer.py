@@ -3,7 +3,6 @@ kind, copy it into the project off the GUI thread, and hand back the takes to ad
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from vidgen_desktop.core.errors import InvalidInput, StorageError
-from vidgen_desktop.core.media_info import duration_seconds, media_kind, suffix_filter
+from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.media_info import media_kind, suffix_filter
 from vidgen_desktop.core.project import Project, Take, TakeKind
 from vidgen_desktop.workers.runner import TaskRunner
 
@@ -27,27 +26,6 @@ def check_kind(path: Path, kind: TakeKind) -> None:
     if media_kind(path) != kind:
         article = "an" if kind == "image" else "a"
         raise InvalidInput(f"{path.name} is not {article} {kind} file this stage can use.")
-
-
-def copy_in(
-    project: Project, stage: str, kind: TakeKind, src: Path, fields: dict[str, Any]
-) -> Take:
-    """Worker side: copy `src` into the stage folder (never over an earlier take); the Take for it."""
-    target = project.unique_path(stage, src.name)
-    try:
-        shutil.copyfile(src, target)
-    except OSError as exc:
-        raise StorageError(f"Could not copy {src.name} into the project.", detail=str(exc)) from exc
-    duration = duration_seconds(target) if kind in ("audio", "video") else None
-    return Take(
-        stage=stage,
-        file=project.relative(target),
-        kind=kind,
-        source="imported",
-        duration_s=duration,
-        settings={"imported from": src.name},
-        **fields,
-    )
 
 
 class TakeImporter(QObject):
@@ -79,7 +57,7 @@ class TakeImporter(QObject):
             takes = []
             for src in map(Path, paths):
                 token.raise_if_cancelled()
-                takes.append(copy_in(project, stage, kind, src, validate(src) or {}))
+                takes.append(project.copy_in(stage, src, kind, **(validate(src) or {})))
             return takes
 
         self.runner.start(task)
