@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from vidgen_desktop import APP_ID, APP_NAME, __version__
-from vidgen_desktop.core.project import Project
-from vidgen_desktop.core.settings import load_settings
+from vidgen_desktop.core.errors import VidGenError
+from vidgen_desktop.core.project import UNTITLED, Project, free_folder, project_root_of
+from vidgen_desktop.core.project_file import ProjectDamaged
+from vidgen_desktop.core.settings import Settings, load_settings
 from vidgen_desktop.log import setup_logging
 from vidgen_desktop.paths import UserPaths, user_paths
 from vidgen_desktop.ui.context import AppContext
@@ -31,19 +34,42 @@ def build_panels(context: AppContext) -> list[StagePanel]:
     return [ScriptPanel(context), VoicePanel(context), ImagePanel(context), VideoPanel(context)]
 
 
-def open_startup_project(paths: UserPaths, last: str) -> Project:
-    """Reopen the last project; else a fresh 'Untitled' one in the projects folder."""
-    if last:
+@dataclass
+class Startup:
+    """What the window opens with: a project, or none and why (never another one silently)."""
+
+    project: Project | None
+    note: str = ""
+    damaged: ProjectDamaged | None = None
+
+
+def open_startup_project(
+    paths: UserPaths, settings: Settings, wanted: Path | None = None
+) -> Startup:
+    """The project named on the command line, else the last one, else a new one (first run).
+
+    One that cannot be opened leaves the window on its start page, saying which and why."""
+    path = wanted or (Path(settings.last_project) if settings.last_project else None)
+    if path is not None:
+        what = "The project you asked for" if wanted else "The last project"
+        root = project_root_of(path)
+        if root is None:
+            return Startup(
+                None,
+                f"{what}, {path}, could not be found (moved, renamed or deleted?). "
+                "Open it where it is now, or start a new one.",
+            )
         try:
-            return Project.open(Path(last))
-        except Exception as exc:  # damaged or moved: start a new one, say so in the log
-            log.warning("could not reopen %s: %s", last, exc)
-    base = paths.projects_dir / "Untitled"
-    root, n = base, 1
-    while (root / "project.json").exists():
-        n += 1
-        root = paths.projects_dir / f"Untitled {n}"
-    return Project.create(root, name=root.name)
+            return Startup(Project.open(root))
+        except ProjectDamaged as exc:
+            return Startup(None, f"{what} could not be opened: {exc.message}", exc)
+        except VidGenError as exc:
+            return Startup(None, f"{what} could not be opened: {exc.user_text()}")
+    projects = (
+        Path(settings.projects_dir).expanduser() if settings.projects_dir else paths.projects_dir
+    )
+    root = free_folder(projects, UNTITLED)
+    return Startup(Project.create(root, name=root.name))
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:
@@ -56,14 +82,21 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def build_window(paths: UserPaths | None = None) -> MainWindow:
+def build_window(paths: UserPaths | None = None, project_path: Path | None = None) -> MainWindow:
     """Everything but the event loop: used by main(), the self-test, tests and benchmarks."""
     paths = (paths or user_paths()).ensure()
     settings = load_settings(paths.settings_file)
-    project = open_startup_project(paths, settings.last_project)
-    context = AppContext(paths, settings, project)
+    startup = open_startup_project(paths, settings, project_path)
+    context = AppContext(paths, settings, startup.project)
     panels = build_panels(context)
     window = MainWindow(context, panels)
+    if startup.project is None:
+        window.show_start_page(startup.note)
+        if startup.damaged is not None:
+            damaged = startup.damaged
+            QTimer.singleShot(
+                0, lambda: window.projects.ask_after_damage(damaged.path, damaged.reason)
+            )
     from vidgen_desktop.ui.ollama_monitor import install_ollama_monitor
 
     install_ollama_monitor(window)
@@ -74,6 +107,11 @@ def build_window(paths: UserPaths | None = None) -> MainWindow:
 
     install_gpu_monitor(window)
     return window
+
+
+def project_argument(argv: Sequence[str]) -> Path | None:
+    """`vidgen-desktop DIR` (or DIR/project.json): the first argument that is not an option."""
+    return next((Path(a) for a in argv[1:] if not a.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vidgen_desktop.ui.app_icon import app_icon
 
     app.setWindowIcon(app_icon())
-    window = build_window(paths)
+    window = build_window(paths, project_argument(argv))
     from vidgen_desktop import startup_probe
 
     startup_probe.install(window, window.first_shown)

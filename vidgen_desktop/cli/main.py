@@ -27,6 +27,11 @@ COMMAND_MODULES = [
 ]
 
 
+def command_names() -> set[str]:
+    """The sub-commands, by module name (`run_cmd` → "run"), without importing them."""
+    return {name.rsplit(".", 1)[-1].removesuffix("_cmd") for name in COMMAND_MODULES}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vidgen", description="VidGen Desktop, headless.")
     parser.add_argument("--version", action="version", version=f"vidgen {__version__}")

@@ -119,14 +119,14 @@ class BackgroundWriter:
     def write_text(self, path: Path, text: str) -> None:
         self.write(path, text)
 
-    def call(self, fn: Callable[[], None]) -> None:
+    def call(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the writer thread after everything already queued (renames, copies)."""
         try:
             self._pool.submit(self._guarded, fn)
         except RuntimeError:
             self._guarded(fn)
 
-    def _guarded(self, fn: Callable[[], None]) -> None:
+    def _guarded(self, fn: Callable[[], object]) -> None:
         import logging
 
         try:

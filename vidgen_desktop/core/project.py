@@ -10,7 +10,6 @@ folder, so a project that is moved or renamed on disk still opens.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import uuid
 from datetime import UTC, datetime
@@ -263,9 +262,44 @@ class Project:
         return next((v for v in reversed(self.data.versions) if v.scene == scene), None)
 
 
+UNTITLED = "Untitled"
+
+
 def default_project_name(topic: str) -> str:
-    slug = re.sub(r"[^\w\- ]+", "", topic).strip().replace(" ", "-")[:40] or "project"
-    return f"{datetime.now().strftime('%Y-%m-%d')}-{slug}"
+    """A project's name from its topic: "2026-12-01 a lighthouse keeper's last night" (trimmed)."""
+    words = " ".join(topic.split())[:60].rstrip()
+    return f"{datetime.now():%Y-%m-%d} {words}" if words else UNTITLED
+
+
+def folder_name(name: str) -> str:
+    """A folder name for a project name that is safe on every OS."""
+    return sanitize_filename(name, fallback=UNTITLED).rstrip(". ") or UNTITLED
+
+
+def free_folder(parent: Path, name: str) -> Path:
+    """parent/name, or "name 2", "name 3"… when that is taken."""
+    base = folder_name(name)
+    root, n = Path(parent) / base, 1
+    while root.exists():
+        n += 1
+        root = Path(parent) / f"{base} {n}"
+    return root
+
+
+def project_root_of(path: Path | str) -> Path | None:
+    """The project folder a dropped or typed path means (the folder or its project.json)."""
+    path = Path(path)
+    if path.name == PROJECT_FILE and path.is_file():
+        return path.parent
+    if path.is_dir() and (path / PROJECT_FILE).is_file():
+        return path
+    return None
+
+
+def looks_like_project(path: Path | str) -> bool:
+    """Cheap, by name only (for a drag that has not dropped yet): a project.json or a folder."""
+    path = Path(path)
+    return path.name == PROJECT_FILE or (path.suffix == "" and (path / PROJECT_FILE).exists())
 
 
 def _write_project(path: Path, text: str) -> None:

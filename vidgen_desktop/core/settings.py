@@ -45,6 +45,8 @@ class Settings(BaseModel):
     last_project: str = ""
     #: where new projects go ("" = the per-user default, Documents/VidGen Projects)
     projects_dir: str = ""
+    #: the last projects opened, newest first (File › Open Recent)
+    recent_projects: list[str] = Field(default_factory=list)
     #: stage-specific remembered values (sizes, steps, ...), keyed "stage.name"
     stage_values: dict[str, object] = Field(default_factory=dict)
     #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core

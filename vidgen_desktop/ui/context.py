@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from vidgen_desktop.core.atomic import BackgroundWriter
-from vidgen_desktop.core.project import Project
+from vidgen_desktop.core.project import UNTITLED, Project, default_project_name, free_folder
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import UserPaths
@@ -24,10 +24,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RECENT_KEPT = 10
+
 
 class AppContext(QObject):
     scene_changed = Signal(object)  # Scene | None
-    project_changed = Signal(object)  # Project
+    project_changed = Signal(object)  # Project | None
+    #: the open project's name (and maybe its folder) changed
+    project_renamed = Signal(object)
     takes_changed = Signal(str)  # stage key
     settings_changed = Signal()
     #: a background write failed (e.g. disk full): (path, message)
@@ -54,13 +58,51 @@ class AppContext(QObject):
             self.set_project(project)
 
     # -- project ---------------------------------------------------------------------------
-    def set_project(self, project: Project) -> None:
-        project.writer = self.writer
+    def set_project(self, project: Project | None) -> None:
+        """Show this project (None: no project open; the window shows its start page)."""
+        if self.project is not None and project is not self.project:
+            self.project.save()  # whatever was typed last reaches its own folder
+        if project is not None:
+            project.writer = self.writer
+            self.settings.last_project = str(project.root)
+            self.remember_recent(project.root)
+        else:
+            self.settings.last_project = ""
         self.project = project
-        self.settings.last_project = str(project.root)
         self.save_settings()
         self.project_changed.emit(project)
-        self.scene_changed.emit(project.data.scene)
+        self.scene_changed.emit(project.data.scene if project else None)
+        self.stages_changed.emit()
+
+    def remember_recent(self, root: Path) -> None:
+        path = str(Path(root))
+        recent = [p for p in self.settings.recent_projects if p != path]
+        self.settings.recent_projects = [path, *recent][:RECENT_KEPT]
+
+    def maybe_name_from_topic(self, topic: str) -> None:
+        """A new project takes its name from its topic, once there is one (until the user names
+        it). A project that holds no take yet also moves to a folder of that name, on the writer
+        thread, after everything already queued for the old folder."""
+        project = self.project
+        if project is None or not project.data.auto_name or not topic.strip():
+            return
+        if project.data.name != UNTITLED and not project.data.name.startswith(UNTITLED + " "):
+            return
+        project.data.name = default_project_name(topic)
+        project.data.auto_name = False
+        if not project.data.takes and project.root.parent == self.projects_dir():
+            old = project.root
+            new = free_folder(old.parent, project.data.name)
+            self.writer.call(lambda: old.rename(new))
+            project.root = new
+            self.settings.last_project = str(new)
+            self.settings.recent_projects = [
+                p for p in self.settings.recent_projects if p != str(old)
+            ]
+            self.remember_recent(new)
+            self.save_settings()
+        project.save()
+        self.project_renamed.emit(project)
 
     @property
     def scene(self) -> Scene | None:

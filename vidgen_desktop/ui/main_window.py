@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,8 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop import APP_NAME
+from vidgen_desktop.core.project import Project, looks_like_project
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.projects import ProjectController
 from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
+from vidgen_desktop.ui.start_page import StartPage
 from vidgen_desktop.ui.status_bar import AppStatusBar
 from vidgen_desktop.ui.stepper import Stepper
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
@@ -65,31 +69,46 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.lock_notice)
         centre_layout.addWidget(self.stack, 1)
 
-        body = QWidget()
-        layout = QHBoxLayout(body)
+        self.workspace = workspace = QWidget()
+        layout = QHBoxLayout(workspace)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.stepper)
         layout.addWidget(centre, 1)
-        self.setCentralWidget(body)
+        self.start_page = StartPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(workspace)
+        self.pages.addWidget(self.start_page)
+        outer = QWidget()
+        outer_layout = QVBoxLayout(outer)
+        outer_layout.setContentsMargins(8, 4, 8, 0)
+        outer_layout.addWidget(self.banner)  # above both pages: open errors show on the start page
+        outer_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(outer)
+        self.setAcceptDrops(True)
 
         self.status = AppStatusBar()
         self.setStatusBar(self.status)
+        self.projects = ProjectController(self)
+        self.start_page.new_requested.connect(self.projects.new_project)
+        self.start_page.open_requested.connect(self.projects.ask_open)
+        self.start_page.recent_chosen.connect(lambda p: self.projects.open_path(Path(p)))
         self._build_menus()
 
         self.stepper.stage_selected.connect(self.show_stage)
         context.stages_changed.connect(self.refresh_stages)
         context.project_changed.connect(self._on_project_changed)
+        context.project_renamed.connect(self._show_title)
         context.storage_error.connect(self._on_storage_error)
         context.job_progress.connect(self.status.show_job)
         context.job_finished.connect(self.status.clear_job)
         context.notice.connect(self.status.show_notice)
         self._on_project_changed(context.project)
         self.refresh_stages_now()
-        self.stepper.setCurrentRow(0)
+        start = context.project.data.current_stage if context.project else "script"
+        self.stepper.setCurrentRow(self.stage_index(start))
         self._restore_geometry()
         self._shown_once = False
 
@@ -104,10 +123,17 @@ class MainWindow(QMainWindow):
         self.stepper.set_states([p.stage_state() for p in self.panels])
         self._update_lock_notice()
 
+    def stage_index(self, key: str) -> int:
+        return next((i for i, p in enumerate(self.panels) if p.key == key), 0)
+
     def show_stage(self, index: int) -> None:
         if not 0 <= index < len(self.panels):
             return
         self.stack.setCurrentIndex(index)
+        project = self.context.project
+        if project is not None and project.data.current_stage != self.panels[index].key:
+            project.data.current_stage = self.panels[index].key  # reopening shows it again
+            project.save()
         if self.stepper.currentRow() != index:
             self.stepper.setCurrentRow(index)
         self._update_lock_notice()
@@ -130,6 +156,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
+        self.projects.build_menu(self.file_menu)
+        self.file_menu.addSeparator()
         self.edit_menu = bar.addMenu("&Edit")
         self.view_menu = bar.addMenu("&View")
         self.help_menu = bar.addMenu("&Help")
@@ -204,9 +232,44 @@ class MainWindow(QMainWindow):
         if self.context.project is not None:
             self.path_dialog = reveal(self.context.project.root, "The project folder", self)
 
-    def _on_project_changed(self, project: object) -> None:
-        name = getattr(getattr(project, "data", None), "name", "")
-        self.setWindowTitle(f"{name} — {APP_NAME}" if name else APP_NAME)
+    def _on_project_changed(self, project: Project | None) -> None:
+        self._show_title(project)
+        self.projects.update_actions()
+        self.pages.setCurrentWidget(self.start_page if project is None else self.workspace)
+        if project is None:
+            self.start_page.set_recent(self.context.settings.recent_projects)
+        else:
+            self.show_stage(self.stage_index(project.data.current_stage))
+            if project.recovery is not None:
+                self.banner.show_message(project.recovery.sentence(), level="warning")
+
+    def _show_title(self, project: Project | None) -> None:
+        self.setWindowTitle(f"{project.name} — {APP_NAME}" if project else APP_NAME)
+
+    def show_start_page(self, note: str = "") -> None:
+        """No project (closed, or the last one could not be opened: `note` says why)."""
+        self.start_page.show_note(note)
+        self.start_page.set_recent(self.context.settings.recent_projects)
+        self.pages.setCurrentWidget(self.start_page)
+
+    # -- dropping a project on the window ----------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_project(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_project(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.projects.open_path(path)
+
+    @staticmethod
+    def _dropped_project(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        return next((p for p in paths if looks_like_project(p)), None)
 
     def _on_storage_error(self, path: str, message: str) -> None:
         self.banner.show_message(f"Could not save: {message}", detail=path)

@@ -1,0 +1,86 @@
+"""What the window shows when no project is open: what to do next, and the recent projects.
+
+It is only ever shown because the user closed a project or the last one could not be opened
+(and then it says why): the app never opens another project in its place silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vidgen_desktop.core.project import PROJECT_FILE
+
+
+class StartPage(QWidget):
+    new_requested = Signal()
+    open_requested = Signal()
+    recent_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("start_page")
+        title = QLabel("<h2>No project is open</h2>")
+        self.note = QLabel()
+        self.note.setObjectName("start_note")
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note.hide()
+        self.new_button = QPushButton("New Project (Ctrl+N)")
+        self.new_button.setObjectName("start_new")
+        self.new_button.clicked.connect(self.new_requested)
+        self.open_button = QPushButton("Open… (Ctrl+O)")
+        self.open_button.setObjectName("start_open")
+        self.open_button.clicked.connect(self.open_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        self.recent = QListWidget()
+        self.recent.setObjectName("start_recent")
+        self.recent.itemActivated.connect(self._chosen)
+        self.recent.itemClicked.connect(self._chosen)
+        hint = QLabel("You can also drop a project folder (or its project.json) on this window.")
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addWidget(title)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("<b>Recent projects</b>"))
+        layout.addWidget(self.recent, 1)
+        layout.addWidget(hint)
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent.clear()
+        for path in paths:
+            there = (Path(path) / PROJECT_FILE).is_file()
+            item = QListWidgetItem(Path(path).name if there else f"{Path(path).name} (missing)")
+            item.setToolTip(path)
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            if not there:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.recent.addItem(item)
+        if not paths:
+            empty = QListWidgetItem("None yet.")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(empty)
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)
+        if path and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.recent_chosen.emit(str(path))
