@@ -155,6 +155,10 @@ def test_cloning_workflow_needs_a_reference_clip_and_uploads_it(
     clip = tmp_path / "ref.wav"
     clip.write_bytes(wav_bytes(1.0))
     panel.set_reference(clip)
+    # the clip is copied into the project first: the project holds it, no path outside it
+    qtbot.waitUntil(lambda: panel.reference_label.text() == "ref.wav", timeout=5000)
+    copied = window.context.project.root / "references" / "ref.wav"
+    assert copied.read_bytes() == clip.read_bytes()
     panel.reference_text.setText("This is how I sound.")
     click_generate(qtbot, panel)
     assert "ref.wav" in fake_comfy.uploads

@@ -32,6 +32,8 @@ class AppContext(QObject):
     project_changed = Signal(object)  # Project | None
     #: the open project's name (and maybe its folder) changed
     project_renamed = Signal(object)
+    #: another project (or none) is about to be shown: save what is still pending into this one
+    project_closing = Signal()
     takes_changed = Signal(str)  # stage key
     settings_changed = Signal()
     #: a background write failed (e.g. disk full): (path, message)
@@ -61,7 +63,8 @@ class AppContext(QObject):
     def set_project(self, project: Project | None) -> None:
         """Show this project (None: no project open; the window shows its start page)."""
         if self.project is not None and project is not self.project:
-            self.project.save()  # whatever was typed last reaches its own folder
+            self.project_closing.emit()  # edits still waiting for their autosave land here
+            self.project.save()
         if project is not None:
             project.writer = self.writer
             self.settings.last_project = str(project.root)

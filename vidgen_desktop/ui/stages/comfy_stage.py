@@ -43,6 +43,9 @@ from vidgen_desktop.workflow import Availability, Stage, Workflow
 
 log = logging.getLogger(__name__)
 
+#: a pause this long after the last edit saves the stage's inputs
+AUTOSAVE_MS = 500
+
 
 class ComfyStagePanel(StagePanel):
     """Base panel of a ComfyUI stage; see the module docstring for what subclasses provide."""
@@ -153,7 +156,14 @@ class ComfyStagePanel(StagePanel):
         self.runner.done.connect(self._on_job_done)
         self._job_ended = True
 
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.save_inputs)
+        self._restoring = False
         context.project_changed.connect(lambda _p: self.refresh_takes())
+        context.project_changed.connect(lambda _p: self._restore_saved_inputs())
+        context.project_closing.connect(self.flush_inputs)
         context.scene_changed.connect(lambda _s: self._inputs_changed())
         context.takes_changed.connect(self._on_any_takes_changed)
         context.settings_changed.connect(self.refresh_workflows)
@@ -201,6 +211,13 @@ class ComfyStagePanel(StagePanel):
     def workflow_changed(self, workflow: Workflow | None) -> None:
         """Show only the controls the chosen workflow binds; fill in its defaults."""
 
+    def input_values(self) -> dict[str, Any]:
+        """Everything the user set on this stage, as the project keeps it (JSON values)."""
+        return {}
+
+    def restore_input_values(self, values: dict[str, Any]) -> None:
+        """Put back what input_values() gave (a project reopened); unknown keys are ignored."""
+
     def progress_head(self, p: Progress) -> str:
         """The first part of the progress line for a report (the video panel names the chunk)."""
         return p.message
@@ -220,6 +237,43 @@ class ComfyStagePanel(StagePanel):
     @property
     def server_message(self) -> str:
         return self.picker.server_message
+
+    # ---- autosave of the inputs -------------------------------------------------------------------
+    def watch_inputs(self, *signals: Any) -> None:
+        """Each of these signals means "the user changed an input": saved after a short pause."""
+        for signal in signals:
+            signal.connect(self.inputs_edited)
+
+    def inputs_edited(self, *_args: Any) -> None:
+        if not self._restoring:
+            self._autosave_timer.start()  # a keystroke only restarts a timer
+
+    def save_inputs(self) -> None:
+        """Into the project (written off the GUI thread); nothing typed is lost on quit."""
+        self._autosave_timer.stop()
+        project = self.project
+        if project is None:
+            return
+        values = self.input_values()
+        if project.data.stage_inputs.get(self.key) != values:
+            project.data.stage_inputs[self.key] = values
+            project.save()
+
+    def flush_inputs(self) -> None:
+        if self._autosave_timer.isActive():
+            self.save_inputs()
+
+    def stored_inputs(self) -> dict[str, Any]:
+        project = self.project
+        return dict(project.data.stage_inputs.get(self.key, {})) if project else {}
+
+    def _restore_saved_inputs(self) -> None:
+        self._autosave_timer.stop()
+        self._restoring = True
+        try:
+            self.restore_input_values(self.stored_inputs())
+        finally:
+            self._restoring = False
 
     def remember(self, name: str, value: Any) -> None:
         self.context.settings.stage_values[f"{self.key}.{name}"] = value
@@ -257,6 +311,8 @@ class ComfyStagePanel(StagePanel):
             self.cancel()
 
     def shutdown(self) -> None:
+        if self._autosave_timer.isActive():
+            self.save_inputs()
         self.runner.shutdown(5000)
         self.take_importer.shutdown()
         self.picker.shutdown()

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -50,17 +50,11 @@ class ImagePanel(ComfyStagePanel):
     def __init__(self, context: AppContext) -> None:
         super().__init__(context)
         self.setAcceptDrops(True)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(600)
-        self._save_timer.timeout.connect(self._save_inputs)
-        self.prompts.changed.connect(self._on_inputs_edited)
-        self.settings_box.changed.connect(self._on_inputs_edited)
+        self.watch_inputs(self.prompts.changed, self.settings_box.changed)
         self.runner.succeeded.connect(self._on_take_made)
         self.runner.done.connect(self._after_job)
         context.scene_changed.connect(self._on_scene)
-        context.project_changed.connect(lambda _p: self._restore_inputs())
-        self._restore_inputs()
+        self._restore_saved_inputs()
 
     # ---- inputs -------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -120,6 +114,9 @@ class ImagePanel(ComfyStagePanel):
             if cfg is not None:
                 box.cfg.setValue(float(cfg))
             box.blockSignals(False)
+            stored = self.stored_inputs()
+            if stored.get("workflow") == workflow.name:
+                self._apply_workflow_values(stored)
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         positive, negative = self.prompts.values()
@@ -236,36 +233,58 @@ class ImagePanel(ComfyStagePanel):
             self.prompts.set_script(scene.image.positive_prompt, scene.image.negative_prompt)
         self.update_actions()
 
-    def _restore_inputs(self) -> None:
+    def restore_input_values(self, values: dict[str, Any]) -> None:
         scene = self.context.scene
-        stored = self.project.data.stage_inputs.get(self.key, {}) if self.project else {}
         script = (scene.image.positive_prompt, scene.image.negative_prompt) if scene else ("", "")
         self.prompts.blockSignals(True)
         self.prompts.set_script(*script)
-        if stored.get("positive") or stored.get("negative"):
-            self.prompts.restore(str(stored.get("positive", "")), str(stored.get("negative", "")))
+        if values.get("positive") or values.get("negative"):
+            self.prompts.restore(str(values.get("positive", "")), str(values.get("negative", "")))
         else:
             self.prompts.reset_to_script()
         self.prompts.blockSignals(False)
         box = self.settings_box
-        box.style_edit.setText(str(stored.get("style", self.recalled("style", ""))))
-        if self.recalled("seed_mode", RANDOM) == FIXED and self.recalled("seed", None) is not None:
-            box.use_seed(int(self.recalled("seed", 0)))
+        box.style_edit.setText(str(values.get("style", self.recalled("style", ""))))
+        mode = values.get("seed_mode", self.recalled("seed_mode", RANDOM))
+        seed = values.get("seed", self.recalled("seed", None))
+        if mode == FIXED and seed is not None:
+            box.use_seed(int(seed))
+        wf = self.current_workflow()
+        if wf is not None and values.get("workflow") == wf.name:
+            self._apply_workflow_values(values)
 
-    def _on_inputs_edited(self) -> None:
-        self._save_timer.start()
+    def _apply_workflow_values(self, values: dict[str, Any]) -> None:
+        box = self.settings_box
+        box.blockSignals(True)
+        if values.get("aspect"):
+            index = box.aspect.findData(values["aspect"])
+            if index >= 0:
+                box.aspect.setCurrentIndex(index)
+        if values.get("steps"):
+            box.steps.setValue(int(values["steps"]))
+        if values.get("cfg") is not None:
+            box.cfg.setValue(float(values["cfg"]))
+        box.blockSignals(False)
 
-    def _save_inputs(self) -> None:
-        """Keep the user's own prompt text with the project (saved off the GUI thread)."""
-        if self.project is None:
-            return
+    def input_values(self) -> dict[str, Any]:
+        """The user's own prompt text (only when edited: else it follows the script), style,
+        size, quality and seed, kept with the project."""
         positive, negative = self.prompts.values()
-        entry: dict[str, Any] = {"style": self.settings_box.style_edit.text()}
+        box = self.settings_box
+        wf = self.current_workflow()
+        preset = box.preset()
+        entry: dict[str, Any] = {
+            "workflow": wf.name if wf else "",
+            "style": box.style_edit.text(),
+            "aspect": preset.aspect if preset else None,
+            "steps": box.steps.value(),
+            "cfg": round(box.cfg.value(), 2),
+            "seed_mode": box.seed_mode.currentData(),
+            "seed": int(box.seed.text()) if box.seed.text().isdigit() else None,
+        }
         if self.prompts.edited():
             entry.update(positive=positive, negative=negative)
-        if self.project.data.stage_inputs.get(self.key) != entry:
-            self.project.data.stage_inputs[self.key] = entry
-            self.project.save()
+        return entry
 
     def _remember_choices(self, workflow: Workflow) -> None:
         box = self.settings_box
@@ -277,7 +296,7 @@ class ImagePanel(ComfyStagePanel):
         self.remember("style", box.style_edit.text())
         self.remember("seed_mode", box.seed_mode.currentData())
         self.remember("seed", int(box.seed.text()) if box.seed.text().isdigit() else None)
-        self._save_inputs()
+        self.save_inputs()
 
     # ---- drag and drop anywhere on the panel ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

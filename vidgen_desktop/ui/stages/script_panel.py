@@ -67,6 +67,9 @@ class ScriptPanel(ScriptPanelLayout):
         self.models_runner.done.connect(self._update_controls)
         self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
         self._edit_timer.timeout.connect(self.commit_edits)
+        self._topic_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
+        self._topic_timer.timeout.connect(self.save_topic)
+        self.topic.textEdited.connect(lambda _t: self._topic_timer.start())
         self._settings_timer = QTimer(self, singleShot=True, interval=500)
         self._settings_timer.timeout.connect(self.context.save_settings)
         self.reply = LiveReply(self.stream_view, self.counters)
@@ -77,6 +80,7 @@ class ScriptPanel(ScriptPanelLayout):
         )
         context.scene_changed.connect(self._on_scene_changed)
         context.project_changed.connect(lambda _p: self._load_from_project())
+        context.project_closing.connect(self.flush_edits)
         context.settings_changed.connect(self.refresh_models)
         self._load_from_project()
         self._update_controls()
@@ -374,6 +378,21 @@ class ScriptPanel(ScriptPanelLayout):
             self.generate()
         self.banner.hide()
 
+    def flush_edits(self) -> None:
+        if self._edit_timer.isActive():
+            self.commit_edits()
+        if self._topic_timer.isActive():
+            self.save_topic()
+
+    def save_topic(self) -> None:
+        """The topic is kept as it is typed, not only when a scene is generated."""
+        self._topic_timer.stop()
+        project = self.context.project
+        topic = self.topic.text().strip()
+        if project is not None and project.data.topic != topic:
+            project.data.topic = topic
+            project.save()
+
     # -- edits and the context ----------------------------------------------------------------------
     def _on_edited(self) -> None:
         self._edit_timer.start()
@@ -454,6 +473,8 @@ class ScriptPanel(ScriptPanelLayout):
     def shutdown(self) -> None:
         if self._edit_timer.isActive():
             self.commit_edits()
+        if self._topic_timer.isActive():
+            self.save_topic()
         self.gen_runner.shutdown()
         self.models_runner.shutdown()
         if self.monitor is not None:

@@ -108,6 +108,17 @@ class SceneText(QPlainTextEdit):
             self.setPlainText(scene_value)
         self._from_scene = scene_value
 
+    def restore(self, text: str | None) -> None:
+        """A reopened project: the user's own text (it stays theirs), or None to follow the scene."""
+        if text is None:
+            self.reset_to_scene()
+        else:
+            self.setPlainText(text)
+
+    def saved(self) -> str | None:
+        """What a project keeps: the text when the user wrote it, None while it follows."""
+        return self.toPlainText() if self.edited() or self._from_scene is None else None
+
     def reset_to_scene(self) -> None:
         if self._from_scene is not None:
             self.setPlainText(self._from_scene)

@@ -85,6 +85,16 @@ class VideoPanel(ComfyStagePanel):
         context.project_changed.connect(lambda _p: self._sync_upstream())
         self._fill_from_scene(context.scene)
         self._sync_upstream()
+        self.watch_inputs(
+            self.positive.textChanged,
+            self.negative.textChanged,
+            self.seconds.valueChanged,
+            self.size_combo.activated,
+            self.steps.valueChanged,
+            self.lora.toggled,
+            self.seed.changed,
+        )
+        self._restore_saved_inputs()
 
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -264,6 +274,9 @@ class VideoPanel(ComfyStagePanel):
         self.lora.setChecked(bool(self.recalled("lora", default_lora(workflow))))
         self.lora.blockSignals(False)
         self._apply_step_default(workflow)
+        stored = self.stored_inputs()
+        if stored.get("workflow") == workflow.name:
+            self.apply_workflow_values(stored)
         if workflow.name not in self._rates and not self.rate_runner.is_running():
             rates, name = self.context.step_rates, workflow.name
             self.rate_runner.start(lambda report, token: (name, rates.get(name)))
@@ -321,6 +334,45 @@ class VideoPanel(ComfyStagePanel):
                 f"(measured here: {rate:.1f} s per step, model loading included)."
             )
         self.cost_label.setText("\n".join(lines))
+
+    # ---- autosave ------------------------------------------------------------------------------
+    def input_values(self) -> dict[str, Any]:
+        wf = self.current_workflow()
+        follows = self._voice_s is not None and abs(self.seconds.value() - self._voice_s) < 0.01
+        size = self.size_combo.currentData()
+        return {
+            "workflow": wf.name if wf else "",
+            "positive": self.positive.saved(),
+            "negative": self.negative.saved(),
+            "seconds": None if follows else self.seconds.value(),
+            "size": list(size) if size else None,
+            "steps": self.steps.value(),
+            "lora": self.lora.isChecked(),
+            "seed": self.seed.value(),
+        }
+
+    def restore_input_values(self, values: dict[str, Any]) -> None:
+        self.positive.restore(values.get("positive"))
+        self.negative.restore(values.get("negative"))
+        if values.get("seconds") is not None:
+            self.seconds.setValue(float(values["seconds"]))
+        self.seed.set_value(values.get("seed"))
+        wf = self.current_workflow()
+        if wf is not None and values.get("workflow") == wf.name:
+            self.apply_workflow_values(values)
+
+    def apply_workflow_values(self, values: dict[str, Any]) -> None:
+        """Size, LoRA and steps belong to one workflow: restored when it is the chosen one."""
+        if values.get("size"):
+            index = self.size_combo.findData(tuple(values["size"]))
+            if index >= 0:
+                self.size_combo.setCurrentIndex(index)
+        if values.get("lora") is not None:
+            self.lora.blockSignals(True)
+            self.lora.setChecked(bool(values["lora"]))
+            self.lora.blockSignals(False)
+        if values.get("steps"):
+            self.steps.setValue(int(values["steps"]))
 
     # ---- request -------------------------------------------------------------------------------
     def missing_inputs(self) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vidgen_desktop.core.errors import StorageError
 from vidgen_desktop.core.progress import Progress
 from vidgen_desktop.core.project import Take
 from vidgen_desktop.core.speech_timing import TimingCheck, check_length
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFERENCE_FILTER = "Voice clip (*.wav *.mp3 *.flac)"
+#: where a reference clip chosen from outside the project is copied to
+REFERENCE_FOLDER = "references"
 NO_TAKE = "No take yet: Generate, or import your own audio (WAV, MP3, FLAC)."
 _WARN_STYLE = "color: #b26a00;"
 _OK_STYLE = "color: palette(placeholder-text);"
@@ -73,6 +76,20 @@ class VoicePanel(ComfyStagePanel):
         self.options_runner.succeeded.connect(self._on_speaker_options)
         context.scene_changed.connect(self._fill_from_scene)
         self._fill_from_scene(context.scene)
+        self.reference_runner = TaskRunner("voice-reference", self)
+        self.reference_runner.succeeded.connect(self._reference_copied)
+        self.reference_runner.failed.connect(self._show_input_error)
+        self.watch_inputs(
+            self.lyrics.textChanged,
+            self.tags.textEdited,
+            self.instruct.textChanged,
+            self.speaker.activated,
+            self.seconds.valueChanged,
+            self.steps.valueChanged,
+            self.seed.changed,
+            self.reference_text.textEdited,
+        )
+        self._restore_saved_inputs()
 
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -256,13 +273,17 @@ class VoicePanel(ComfyStagePanel):
             "(it follows the text's spoken length until you change it)"
         )
         if song:
-            wanted = self.recalled(f"seconds.{workflow.name}", None)
+            stored = self.stored_inputs()
+            mine = stored.get("seconds") if stored.get("workflow") == workflow.name else None
+            wanted = mine or self.recalled(f"seconds.{workflow.name}", None)
             self._set_seconds(float(wanted) if wanted else default_voice_seconds(workflow, ""))
         elif self._seconds_follow:
             self._set_seconds(default_voice_seconds(workflow, self.lyrics.text()))
         if "steps" in params:
+            stored = self.stored_inputs()
+            steps = stored.get("steps") if stored.get("workflow") == workflow.name else None
             self.steps.setValue(
-                int(self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow)))
+                int(steps or self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow)))
             )
         if "instruct" in params and not self.instruct.toPlainText().strip():
             self.instruct.setPlainText(str(workflow.default("instruct") or ""))
@@ -270,7 +291,10 @@ class VoicePanel(ComfyStagePanel):
             self._load_speakers(workflow)
 
     def _load_speakers(self, workflow: Workflow) -> None:
-        default = str(self.recalled("speaker", workflow.default("speaker") or ""))
+        default = str(
+            self.stored_inputs().get("speaker")
+            or self.recalled("speaker", workflow.default("speaker") or "")
+        )
         self.speaker.clear()
         if default:
             self.speaker.addItem(default)
@@ -304,11 +328,41 @@ class VoicePanel(ComfyStagePanel):
             self.set_reference(Path(path))
 
     def set_reference(self, path: Path | None) -> None:
+        """A clip from outside the project is copied in first (off the GUI thread), so the
+        project holds it and no path outside the folder."""
         if path is not None and path.suffix.lower() not in (".wav", ".mp3", ".flac"):
             self.banner.show_message(
                 f"{path.name} is not a WAV, MP3 or FLAC file.", level="warning"
             )
             return
+        project = self.project
+        if (
+            path is not None
+            and project is not None
+            and not path.resolve().is_relative_to(project.root.resolve())
+        ):
+            self.reference_runner.start(lambda report, token: self._copy_reference(project, path))
+            return
+        self._use_reference(path)
+
+    @staticmethod
+    def _copy_reference(project: Any, path: Path) -> Path:
+        import shutil
+
+        target = project.unique_path(REFERENCE_FOLDER, path.name)
+        try:
+            shutil.copyfile(path, target)
+        except OSError as exc:
+            raise StorageError(
+                f"Could not copy {path.name} into the project.", detail=str(exc)
+            ) from exc
+        return target
+
+    def _reference_copied(self, target: Path) -> None:
+        self._use_reference(target)
+        self.inputs_edited()
+
+    def _use_reference(self, path: Path | None) -> None:
         self._reference = path
         self.reference_label.setText(path.name if path else "No clip chosen")
         self.reference_label.setToolTip(str(path) if path else "")
@@ -339,6 +393,52 @@ class VoicePanel(ComfyStagePanel):
         if sings(workflow):
             self.remember(f"seconds.{workflow.name}", self.seconds.value())
         return request
+
+    # ---- autosave ------------------------------------------------------------------------------
+    def input_values(self) -> dict[str, Any]:
+        project = self.project
+        reference = (
+            project.relative(self._reference)
+            if project is not None
+            and self._reference is not None
+            and self._reference.resolve().is_relative_to(project.root.resolve())
+            else None
+        )
+        wf = self.current_workflow()
+        return {
+            "workflow": wf.name if wf else "",
+            "text": self.lyrics.saved(),
+            "tags": self.tags.text() if self.tags.isModified() else None,
+            "instruct": self.instruct.toPlainText(),
+            "speaker": self.speaker.currentText(),
+            "seconds": None if self._seconds_follow else self.seconds.value(),
+            "steps": self.steps.value(),
+            "seed": self.seed.value(),
+            "reference": reference,
+            "reference_text": self.reference_text.text(),
+        }
+
+    def restore_input_values(self, values: dict[str, Any]) -> None:
+        self.lyrics.restore(values.get("text"))
+        if values.get("tags") is not None:
+            self.tags.setText(str(values["tags"]))
+            self.tags.setModified(True)
+        if "instruct" in values:
+            self.instruct.setPlainText(str(values["instruct"]))
+        if values.get("speaker"):
+            if self.speaker.findText(values["speaker"]) < 0:
+                self.speaker.addItem(str(values["speaker"]))
+            self.speaker.setCurrentText(str(values["speaker"]))
+        if values.get("seconds") is not None:
+            self._set_seconds(float(values["seconds"]))
+            self._seconds_follow = False
+        if values.get("steps"):
+            self.steps.setValue(int(values["steps"]))
+        self.seed.set_value(values.get("seed"))
+        project = self.project
+        if values.get("reference") and project is not None:
+            self._use_reference(project.root / str(values["reference"]))
+        self.reference_text.setText(str(values.get("reference_text") or ""))
 
     def missing_inputs(self) -> str:
         if self.project is None:
@@ -374,6 +474,7 @@ class VoicePanel(ComfyStagePanel):
 
     def shutdown(self) -> None:
         self.options_runner.shutdown(5000)
+        self.reference_runner.shutdown(5000)
         if self.output.created:
             self.player.shutdown()
         super().shutdown()
