@@ -8,6 +8,8 @@ once, so a click in the window and `vidgen voice|image|video|run` build the same
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,30 @@ DEFAULT_ASPECT = "9:16"
 #: the speech length used when there is no text yet to estimate it from
 FALLBACK_VOICE_SECONDS = 10.0
 VOICE_SUFFIXES = (".wav", ".mp3", ".flac")
+
+
+#: what each fingerprint means, for "out of date: the text changed"
+MADE_FROM_WORDS = {
+    "text": "the text",
+    "tags": "the tags",
+    "voice": "the voice settings",
+    "prompt": "the prompt",
+    "negative": "the negative prompt",
+    "style": "the style",
+    "take:image": "the chosen image",
+    "take:voice": "the chosen voice take",
+}
+
+
+def fingerprint(value: Any) -> str:
+    """A short, stable digest of an input (what a take remembers instead of the text)."""
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
+
+
+def changed_inputs(made_from: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The inputs a take was made from that are different now (only those both know)."""
+    return [MADE_FROM_WORDS.get(k, k) for k, v in made_from.items() if k in now and now[k] != v]
 
 
 def _positive(name: str, value: float | None) -> None:
@@ -64,6 +90,15 @@ def default_voice_seconds(workflow: Workflow | None, text: str) -> float:
 
 def default_voice_steps(workflow: Workflow) -> int:
     return int(workflow.default("steps") or 8)
+
+
+def voice_made_from(text: str, tags: str | None, voice: list[Any]) -> dict[str, str]:
+    """Text, tags and the voice (instructions, speaker, reference clip) a take is made from."""
+    return {
+        "text": fingerprint(text.strip()),
+        "tags": fingerprint((tags or "").strip()),
+        "voice": fingerprint(voice),
+    }
 
 
 def voice_request(workflow: Workflow, inputs: VoiceInputs) -> StageRequest:
@@ -108,7 +143,13 @@ def voice_request(workflow: Workflow, inputs: VoiceInputs) -> StageRequest:
         settings["reference clip"] = Path(ref).name
     if inputs.source:
         settings["source"] = inputs.source
-    return StageRequest("voice", workflow, params, uploads, settings)
+    made_from = voice_made_from(text, params.get("tags"), voice_identity(params, uploads))
+    return StageRequest("voice", workflow, params, uploads, settings, made_from)
+
+
+def voice_identity(params: dict[str, Any], uploads: dict[str, Path]) -> list[Any]:
+    clip = uploads.get("reference_audio")
+    return [params.get("instruct"), params.get("speaker"), clip.name if clip else None]
 
 
 # ---- image ---------------------------------------------------------------------------------------
@@ -135,6 +176,14 @@ def image_size(workflow: Workflow, inputs: ImageInputs) -> tuple[int, int, str |
         return inputs.width, inputs.height, inputs.aspect
     preset = preset_for(workflow, inputs.aspect or DEFAULT_ASPECT)
     return inputs.width or preset.width, inputs.height or preset.height, preset.aspect
+
+
+def image_made_from(positive: str, negative: str, style: str) -> dict[str, str]:
+    return {
+        "prompt": fingerprint(positive.strip()),
+        "negative": fingerprint(negative.strip()),
+        "style": fingerprint(style.strip()),
+    }
 
 
 def image_request(workflow: Workflow, inputs: ImageInputs) -> StageRequest:
@@ -176,7 +225,8 @@ def image_request(workflow: Workflow, inputs: ImageInputs) -> StageRequest:
     settings["seed mode"] = "fixed" if inputs.seed is not None else "random"
     if inputs.source:
         settings["source"] = inputs.source
-    return StageRequest("image", workflow, params, take_settings=settings)
+    made_from = image_made_from(positive, negative if "negative" in wanted else "", style)
+    return StageRequest("image", workflow, params, take_settings=settings, made_from=made_from)
 
 
 # ---- video ---------------------------------------------------------------------------------------
@@ -236,6 +286,18 @@ def video_plan(workflow: Workflow, inputs: VideoInputs) -> VideoPlan:
     )
 
 
+def video_made_from(
+    positive: str, image_take: str | None, voice_take: str | None
+) -> dict[str, str]:
+    """The prompt and the two takes a video is made from (the takes by id)."""
+    made = {"prompt": fingerprint(positive.strip())}
+    if image_take:
+        made["take:image"] = image_take
+    if voice_take:
+        made["take:voice"] = voice_take
+    return made
+
+
 def video_request(workflow: Workflow, inputs: VideoInputs) -> tuple[StageRequest, VideoPlan]:
     positive = inputs.positive.strip()
     if not positive:
@@ -287,4 +349,5 @@ def video_request(workflow: Workflow, inputs: VideoInputs) -> tuple[StageRequest
     if inputs.source:
         settings["source"] = inputs.source
     uploads = {"image": Path(inputs.image), "audio": Path(inputs.audio)}
-    return StageRequest("video", workflow, params, uploads, settings), plan
+    made_from = video_made_from(positive, inputs.image_take, inputs.voice_take)
+    return StageRequest("video", workflow, params, uploads, settings, made_from), plan

@@ -107,6 +107,7 @@ def run_stage(
         workflow=wf.name,
         settings=dict(request.take_settings),
         duration_s=duration_seconds(out.path) if kind in ("audio", "video") else None,
+        made_from=dict(request.made_from),
         info={
             "prompt_id": result.prompt_id,
             "elapsed_s": round(result.elapsed_s, 2),

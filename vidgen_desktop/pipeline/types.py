@@ -44,6 +44,8 @@ class StageRequest:
     uploads: dict[str, Path] = field(default_factory=dict)
     #: what the user chose, stored with the take (shown in its tooltip, restored on "reuse")
     take_settings: dict[str, Any] = field(default_factory=dict)
+    #: what the take will be made from (pipeline.inputs.*_made_from): out of date when it changes
+    made_from: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from vidgen_desktop.core.atomic import BackgroundWriter
 from vidgen_desktop.core.project import UNTITLED, Project, default_project_name, free_folder
@@ -53,6 +54,8 @@ class AppContext(QObject):
         self.paths = paths
         self.settings = settings
         self.writer = BackgroundWriter(on_error=self._on_write_error)
+        #: the scene's undo history (one per window; cleared when another project opens)
+        self.undo_stack = QUndoStack(self)
         self.project: Project | None = None
         self.step_rates = StepRates(paths.data_dir / "step_rates.json")
         self._comfy: ComfyClient | None = None

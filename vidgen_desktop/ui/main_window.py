@@ -149,6 +149,9 @@ class MainWindow(QMainWindow):
         if state is not None and state.status is StageStatus.locked:
             self.lock_notice.setText(f"{self.current_panel().title} is locked: {state.reason}")
             self.lock_notice.show()
+        elif state is not None and state.status is StageStatus.stale:
+            self.lock_notice.setText(f"{self.current_panel().title}: {state.reason}")
+            self.lock_notice.show()
         else:
             self.lock_notice.hide()
 
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         self.edit_menu = bar.addMenu("&Edit")
         self.view_menu = bar.addMenu("&View")
         self.help_menu = bar.addMenu("&Help")
+        self._build_undo()
         settings_action = QAction("&Settings…", self)
         settings_action.setObjectName("action_settings")
         settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
@@ -204,6 +208,40 @@ class MainWindow(QMainWindow):
         about_action.triggered.connect(self.show_about)
         self.help_menu.addAction(about_action)
         self.about_action = about_action
+
+    def _build_undo(self) -> None:
+        """Edit › Undo/Redo for the scene (fields, generate, regenerate, restore, tags)."""
+        history = next((p.history for p in self.panels if hasattr(p, "history")), None)
+        if history is None:
+            return
+        stack = history.stack
+        self.undo_action = QAction("&Undo", self)
+        self.undo_action.setObjectName("action_undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.undo_action.triggered.connect(history.undo)
+        self.redo_action = QAction("&Redo", self)
+        self.redo_action.setObjectName("action_redo")
+        self.redo_action.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        self.redo_action.triggered.connect(history.redo)
+
+        # driven by the stack's own signals only: it may be deleted before the window is
+        self.undo_action.setEnabled(stack.canUndo())
+        self.redo_action.setEnabled(stack.canRedo())
+        stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        stack.undoTextChanged.connect(self._undo_text)
+        stack.redoTextChanged.connect(self._redo_text)
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.edit_menu.addSeparator()
+
+    def _undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}".strip())
+
+    def _redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}".strip())
 
     def server_versions(self) -> dict[str, str]:
         """Server versions for About: the context's `server_versions` mapping when a client

@@ -14,12 +14,22 @@ class StageStatus(Enum):
     ready = "ready"  # can be generated / edited
     running = "running"
     done = "done"  # has a chosen result
+    stale = "out of date"  # has a chosen result, made from inputs that changed since
 
 
 @dataclass(frozen=True)
 class StageState:
     status: StageStatus
     reason: str = ""
+
+
+def stale_reason(changed: list[str], action: str) -> str:
+    """ "Out of date: the text and the tags changed since …": what the stepper and notice say."""
+    what = " and ".join([", ".join(changed[:-1]), changed[-1]] if len(changed) > 1 else changed)
+    return (
+        f"Out of date: {what} changed since the chosen take was made. Press {action} for a "
+        "new take (this one is kept), or choose another take."
+    )
 
 
 class StagePanel(QWidget):

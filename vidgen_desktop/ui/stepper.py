@@ -16,12 +16,14 @@ _WORD = {
     StageStatus.running: "running",
     StageStatus.ready: "ready",
     StageStatus.locked: "locked",
+    StageStatus.stale: "out of date",
 }
 _COLOUR = {
     StageStatus.done: QColor("#2e7d32"),
     StageStatus.running: QColor("#1565c0"),
     StageStatus.ready: QColor("#1565c0"),
     StageStatus.locked: QColor("#8a8a8a"),
+    StageStatus.stale: QColor("#b26a00"),
 }
 
 
@@ -51,6 +53,13 @@ def status_icon(status: StageStatus, size: int = 40) -> QIcon:
         p.drawPolyline(
             [QPointF(s * 0.3, s * 0.52), QPointF(s * 0.44, s * 0.66), QPointF(s * 0.7, s * 0.36)]
         )
+    elif status is StageStatus.stale:  # a filled amber circle with "!": look again
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawEllipse(QRectF(s * 0.08, s * 0.08, s * 0.84, s * 0.84))
+        p.setPen(QPen(QColor("white"), s * 0.11, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.drawLine(QPointF(s * 0.5, s * 0.27), QPointF(s * 0.5, s * 0.56))
+        p.drawPoint(QPointF(s * 0.5, s * 0.73))
     elif status is StageStatus.running:
         p.setPen(pen)
         p.drawArc(QRectF(s * 0.15, s * 0.15, s * 0.7, s * 0.7), 90 * 16, -270 * 16)

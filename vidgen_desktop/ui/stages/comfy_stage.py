@@ -14,13 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -28,11 +25,14 @@ from PySide6.QtWidgets import (
 from vidgen_desktop.core.errors import InvalidInput, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take, TakeKind
+from vidgen_desktop.pipeline.inputs import changed_inputs
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
-from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus
+from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus, stale_reason
+from vidgen_desktop.ui.stages.input_autosave import InputAutosave
 from vidgen_desktop.ui.stages.job_progress import JobProgress
 from vidgen_desktop.ui.stages.stage_inputs import confirm_cancel
+from vidgen_desktop.ui.stages.stage_layout import action_row, two_panes
 from vidgen_desktop.ui.stages.take_importer import TakeImporter, check_kind
 from vidgen_desktop.ui.stages.workflow_picker import WorkflowPicker
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
@@ -42,9 +42,6 @@ from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Availability, Stage, Workflow
 
 log = logging.getLogger(__name__)
-
-#: a pause this long after the last edit saves the stage's inputs
-AUTOSAVE_MS = 500
 
 
 class ComfyStagePanel(StagePanel):
@@ -91,30 +88,11 @@ class ComfyStagePanel(StagePanel):
         scroll = ScrollColumn(inputs)
 
         # -- primary action + progress -------------------------------------------------------------
-        self.generate_button = QPushButton(self.generate_text)
-        self.generate_button.setObjectName(f"{self.key}_generate")
-        self.generate_button.setDefault(True)
-        self.generate_button.setMinimumWidth(140)
+        action, self.generate_button, self.disabled_reason, self.next_button = action_row(
+            self.key, self.generate_text
+        )
         self.generate_button.clicked.connect(self._on_primary)
-        self.disabled_reason = QLabel()
-        self.disabled_reason.setObjectName(f"{self.key}_disabled_reason")
-        self.disabled_reason.setWordWrap(True)
-        self.disabled_reason.setStyleSheet("color: palette(placeholder-text);")
-        self.next_button = QPushButton("Next →")
-        self.next_button.setObjectName(f"{self.key}_next")
         self.next_button.clicked.connect(self.next_requested)
-        # one order on every stage: the reason, the stage's primary action, then Next
-        action_row = QHBoxLayout()
-        action_row.addWidget(self.disabled_reason, 1)
-        action_row.addWidget(self.generate_button)
-        action_row.addWidget(self.next_button)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 8, 0)
-        left_layout.addWidget(self.banner)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addLayout(action_row)
 
         # -- output side ------------------------------------------------------------------------
         self.job = JobProgress(self.key, self.progress_interval_ms)
@@ -123,29 +101,17 @@ class ComfyStagePanel(StagePanel):
         self.progress_bar: QProgressBar = self.job.bar
         self.progress_label: QLabel = self.job.label
         self.takes = TakesStrip(self.kind)
-        self.takes.chosen.connect(self._on_take_chosen)
-        self.take_importer = TakeImporter(self.key, self.kind, self.validate_import, self)
-        self.take_importer.imported.connect(self._on_imported)
+        self.take_importer = TakeImporter(
+            context, self.key, self.kind, self.validate_import, self.takes, self
+        )
         self.take_importer.failed.connect(self._show_input_error)
         self.importer = self.take_importer.runner
-        self.takes.import_requested.connect(lambda: self.take_importer.ask(self, self.project))
-        self.takes.files_dropped.connect(self.import_files)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(8, 0, 0, 0)
-        right_layout.addWidget(self.build_output(), 1)
-        right_layout.addWidget(self.job)
-        right_layout.addWidget(self.takes)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        two_panes(
+            self,
+            [self.banner, scroll, action],
+            [self.build_output(), self.job, self.takes],
+            scroll.minimumWidth(),
+        )
 
         # -- workers ---------------------------------------------------------------------------
         self.runner = TaskRunner(f"{self.key}-job", self)
@@ -156,22 +122,23 @@ class ComfyStagePanel(StagePanel):
         self.runner.done.connect(self._on_job_done)
         self._job_ended = True
 
-        self._autosave_timer = QTimer(self)
-        self._autosave_timer.setSingleShot(True)
-        self._autosave_timer.setInterval(AUTOSAVE_MS)
-        self._autosave_timer.timeout.connect(self.save_inputs)
-        self._restoring = False
+        self.autosave = InputAutosave(
+            self.key,
+            lambda: self.context.project,
+            self.input_values,
+            self.restore_input_values,
+            self,
+        )
         context.project_changed.connect(lambda _p: self.refresh_takes())
-        context.project_changed.connect(lambda _p: self._restore_saved_inputs())
-        context.project_closing.connect(self.flush_inputs)
+        context.project_changed.connect(lambda _p: self.autosave.restore())
+        context.project_closing.connect(self.autosave.flush)
+        self.autosave.changed.connect(self.state_changed)
         context.scene_changed.connect(lambda _s: self._inputs_changed())
         context.takes_changed.connect(self._on_any_takes_changed)
         context.settings_changed.connect(self.refresh_workflows)
         self.refresh_takes()
         self.update_actions()
         QTimer.singleShot(0, self.refresh_workflows)
-        # the splitter gives the inputs the width their widest row needs: no sideways scrolling
-        splitter.setSizes([scroll.minimumWidth(), max(1, self.width() - scroll.minimumWidth())])
 
     # ---- for subclasses ------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -180,9 +147,30 @@ class ComfyStagePanel(StagePanel):
     def build_output(self) -> QWidget:
         raise NotImplementedError
 
-    def build_request(self, workflow: Workflow) -> StageRequest:
-        """Collect the inputs (GUI thread, no I/O); raise InvalidInput with a readable message."""
+    def request_for(self, workflow: Workflow) -> StageRequest:
+        """The request the inputs make now, with no side effects (GUI thread, no I/O); raises
+        InvalidInput with a readable message."""
         raise NotImplementedError
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        """The request for a Generate click (subclasses also remember the user's choices)."""
+        return self.request_for(workflow)
+
+    def made_from_now(self) -> dict[str, str]:
+        """What a take made now would be made from ({} when the inputs are incomplete)."""
+        wf = self.current_workflow()
+        if wf is None or self.missing_inputs():
+            return {}
+        try:
+            return self.request_for(wf).made_from
+        except (VidGenError, ValueError):
+            return {}
+
+    def out_of_date(self, take: Take) -> list[str]:
+        """What changed since `take` was made (empty: up to date, or made before we kept track)."""
+        if not take.made_from:
+            return []
+        return changed_inputs(take.made_from, self.made_from_now())
 
     def show_take(self, take: Take | None, path: Path | None) -> None:
         raise NotImplementedError
@@ -238,43 +226,6 @@ class ComfyStagePanel(StagePanel):
     def server_message(self) -> str:
         return self.picker.server_message
 
-    # ---- autosave of the inputs -------------------------------------------------------------------
-    def watch_inputs(self, *signals: Any) -> None:
-        """Each of these signals means "the user changed an input": saved after a short pause."""
-        for signal in signals:
-            signal.connect(self.inputs_edited)
-
-    def inputs_edited(self, *_args: Any) -> None:
-        if not self._restoring:
-            self._autosave_timer.start()  # a keystroke only restarts a timer
-
-    def save_inputs(self) -> None:
-        """Into the project (written off the GUI thread); nothing typed is lost on quit."""
-        self._autosave_timer.stop()
-        project = self.project
-        if project is None:
-            return
-        values = self.input_values()
-        if project.data.stage_inputs.get(self.key) != values:
-            project.data.stage_inputs[self.key] = values
-            project.save()
-
-    def flush_inputs(self) -> None:
-        if self._autosave_timer.isActive():
-            self.save_inputs()
-
-    def stored_inputs(self) -> dict[str, Any]:
-        project = self.project
-        return dict(project.data.stage_inputs.get(self.key, {})) if project else {}
-
-    def _restore_saved_inputs(self) -> None:
-        self._autosave_timer.stop()
-        self._restoring = True
-        try:
-            self.restore_input_values(self.stored_inputs())
-        finally:
-            self._restoring = False
-
     def remember(self, name: str, value: Any) -> None:
         self.context.settings.stage_values[f"{self.key}.{name}"] = value
 
@@ -292,7 +243,11 @@ class ComfyStagePanel(StagePanel):
         missing = self.missing_inputs()
         if missing:
             return StageState(StageStatus.locked, missing)
-        if self.project is not None and self.project.chosen_take(self.key) is not None:
+        chosen = self.project.chosen_take(self.key) if self.project is not None else None
+        if chosen is not None:
+            changed = self.out_of_date(chosen)
+            if changed:
+                return StageState(StageStatus.stale, stale_reason(changed, self.generate_text))
             return StageState(StageStatus.done, "A take is chosen; generate more to compare.")
         return StageState(StageStatus.ready, "Ready to generate.")
 
@@ -311,8 +266,7 @@ class ComfyStagePanel(StagePanel):
             self.cancel()
 
     def shutdown(self) -> None:
-        if self._autosave_timer.isActive():
-            self.save_inputs()
+        self.autosave.flush()
         self.runner.shutdown(5000)
         self.take_importer.shutdown()
         self.picker.shutdown()
@@ -515,8 +469,17 @@ class ComfyStagePanel(StagePanel):
             return
         chosen = project.chosen_take(self.key)
         self.takes.set_takes(
-            project.takes_for(self.key), chosen.id if chosen else None, project.root
+            project.takes_for(self.key),
+            chosen.id if chosen else None,
+            project.root,
+            project.missing,
         )
+        if chosen is not None and project.is_missing(chosen):
+            self.banner.show_message(
+                f"The chosen take's file is missing: {project.path_of(chosen)}. It was moved or "
+                "deleted outside the app; put it back, or choose another take.",
+                level="warning",
+            )
         self.show_take(chosen, project.path_of(chosen) if chosen else None)
         self.update_actions()
 
@@ -525,19 +488,6 @@ class ComfyStagePanel(StagePanel):
             self.refresh_takes()
         self._inputs_changed()
 
-    def _on_take_chosen(self, take_id: str) -> None:
-        if self.project is None:
-            return
-        self.project.choose(self.key, take_id)
-        self.context.notify_takes(self.key)
-
     def import_files(self, paths: list[str]) -> None:
         """Copy the files into the project off the GUI thread; each becomes a take."""
         self.take_importer.start(self.project, paths)
-
-    def _on_imported(self, takes: list[Take]) -> None:
-        if self.project is None or not takes:
-            return
-        for take in takes:
-            self.project.add_take(take)
-        self.context.notify_takes(self.key)

@@ -50,11 +50,11 @@ class ImagePanel(ComfyStagePanel):
     def __init__(self, context: AppContext) -> None:
         super().__init__(context)
         self.setAcceptDrops(True)
-        self.watch_inputs(self.prompts.changed, self.settings_box.changed)
+        self.autosave.watch(self.prompts.changed, self.settings_box.changed)
         self.runner.succeeded.connect(self._on_take_made)
         self.runner.done.connect(self._after_job)
         context.scene_changed.connect(self._on_scene)
-        self._restore_saved_inputs()
+        self.autosave.restore()
 
     # ---- inputs -------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -114,11 +114,11 @@ class ImagePanel(ComfyStagePanel):
             if cfg is not None:
                 box.cfg.setValue(float(cfg))
             box.blockSignals(False)
-            stored = self.stored_inputs()
+            stored = self.autosave.stored()
             if stored.get("workflow") == workflow.name:
                 self._apply_workflow_values(stored)
 
-    def build_request(self, workflow: Workflow) -> StageRequest:
+    def request_for(self, workflow: Workflow) -> StageRequest:
         positive, negative = self.prompts.values()
         if not positive:
             raise InvalidInput(
@@ -138,7 +138,10 @@ class ImagePanel(ComfyStagePanel):
             cfg=round(box.cfg.value(), 2),
             seed=box.seed_value(),
         )
-        request = image_request(workflow, inputs)
+        return image_request(workflow, inputs)
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        request = self.request_for(workflow)
         self._remember_choices(workflow)
         return request
 
@@ -296,7 +299,7 @@ class ImagePanel(ComfyStagePanel):
         self.remember("style", box.style_edit.text())
         self.remember("seed_mode", box.seed_mode.currentData())
         self.remember("seed", int(box.seed.text()) if box.seed.text().isdigit() else None)
-        self.save_inputs()
+        self.autosave.save()
 
     # ---- drag and drop anywhere on the panel ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

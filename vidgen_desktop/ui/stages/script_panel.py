@@ -8,6 +8,7 @@ validated after a short pause and pushed into the context, so later stages see t
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from vidgen_desktop.pipeline.script_job import ScriptInputs
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stage_panel import StageState, StageStatus
 from vidgen_desktop.ui.stages.live_reply import LiveReply
+from vidgen_desktop.ui.stages.model_list import ModelList
+from vidgen_desktop.ui.stages.scene_history import SceneHistory
 from vidgen_desktop.ui.stages.script_fields import LABELS, field_key
 from vidgen_desktop.ui.stages.script_layout import EMPTY_MODELS_TEXT, ScriptPanelLayout
 from vidgen_desktop.workers.runner import TaskRunner
@@ -32,13 +35,6 @@ log = logging.getLogger(__name__)
 EDIT_DEBOUNCE_MS = 400
 
 
-def _service(url: str):
-    """Imported in the worker thread: `ollama` and httpx stay off the GUI's start-up path."""
-    from vidgen_desktop.ollama_client.service import OllamaService
-
-    return OllamaService(url)
-
-
 class ScriptPanel(ScriptPanelLayout):
     key = "script"
     title = "Script"
@@ -46,13 +42,28 @@ class ScriptPanel(ScriptPanelLayout):
     def __init__(self, context: AppContext) -> None:
         super().__init__(context.settings.llm)
         self.context = context
-        self.monitor: Any = None
-        self.server: ServerStatus | None = None
-        self.models: list[ModelInfo] | None = None
+        self.model_list = ModelList(
+            context, self.model_combo, self.models_hint, EMPTY_MODELS_TEXT, self
+        )
+        self.models_runner = self.model_list.runner
+        self.model_list.changed.connect(self._update_controls)
+        self.model_list.server_back.connect(self._server_back)
         self._mode = ""  # "scene" | "field" while a job runs
         self._banner_action = ""
         self._outcome = ""
         self._own_scene_change = False
+        self.history = SceneHistory(
+            self.editor,
+            lambda: self.commit_edits(record=False),
+            lambda: self.context.project,
+            context.undo_stack,
+            self,
+        )
+        self.history.flush = self.flush_edits
+        for editor in self.editor.editors.values():
+            self.history.route_keys(getattr(editor, "entry", editor))
+            if hasattr(editor, "list"):
+                self.history.route_keys(editor.list)
         self._connect_widgets()
         self.gen_runner = TaskRunner("script", self)
         self.gen_runner.started.connect(self._on_started)
@@ -61,10 +72,6 @@ class ScriptPanel(ScriptPanelLayout):
         self.gen_runner.failed.connect(self._on_failed)
         self.gen_runner.cancelled.connect(self._on_cancelled)
         self.gen_runner.done.connect(self._on_done)
-        self.models_runner = TaskRunner("ollama-models", self)
-        self.models_runner.succeeded.connect(self._on_models)
-        self.models_runner.failed.connect(self._on_models_failed)
-        self.models_runner.done.connect(self._update_controls)
         self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
         self._edit_timer.timeout.connect(self.commit_edits)
         self._topic_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
@@ -101,52 +108,33 @@ class ScriptPanel(ScriptPanelLayout):
         self.editor.changed.connect(self._on_edited)
         self.editor.regenerate_requested.connect(self.regenerate)
         self.next_button.clicked.connect(self.next_requested)
+        self.versions_button.clicked.connect(self.history.show_versions)
 
-    # -- monitor and models ---------------------------------------------------------------------
+    # -- models ------------------------------------------------------------------------------
     def attach_ollama_monitor(self, monitor: Any) -> None:
-        self.monitor = monitor
-        monitor.status_changed.connect(self._on_server_status)
+        self.model_list.attach_monitor(monitor)
 
-    @Slot(object)
-    def _on_server_status(self, status: ServerStatus) -> None:
-        was_down = self.server is None or not self.server.reachable or self.server.url != status.url
-        self.server = status
-        if status.reachable and (was_down or self.models is None):
-            self.refresh_models()
-        if status.reachable and self._banner_action == "settings":
-            self.banner.hide()  # the server came back: the old "not reachable" is stale
-        self._update_controls()
+    @property
+    def monitor(self) -> Any:
+        return self.model_list.monitor
+
+    @property
+    def server(self) -> ServerStatus | None:
+        return self.model_list.server
+
+    @property
+    def models(self) -> list[ModelInfo] | None:
+        return self.model_list.models
 
     def refresh_models(self) -> None:
-        if self.monitor is not None:
-            self.monitor.poll_now()
-        url = self.context.settings.effective_ollama_url()
-        if self.models_runner.start(lambda _r, _t: _service(url).list_models()):
-            self.models_hint.setText("Asking Ollama for its models…")
+        self.model_list.refresh()
 
-    @Slot(object)
-    def _on_models(self, models: list[ModelInfo]) -> None:
-        self.models = models
-        wanted = self.model_name() or self.context.settings.llm.model
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for m in models:
-            self.model_combo.addItem(m.label(), m.name)
-        index = self.model_combo.findData(wanted)
-        self.model_combo.setCurrentIndex(index if index >= 0 else (0 if models else -1))
-        self.model_combo.blockSignals(False)
-        self.models_hint.setText(EMPTY_MODELS_TEXT if not models else "")
-        self.models_hint.setVisible(not models)
-        self._on_params_changed()
-
-    @Slot(object)
-    def _on_models_failed(self, error: VidGenError) -> None:
-        self.models = None
-        self.models_hint.setText(f"Could not list models: {error.message}")
-        self.models_hint.show()
+    def _server_back(self) -> None:
+        if self._banner_action == "settings":
+            self.banner.hide()  # the server came back: the old "not reachable" is stale
 
     def model_name(self) -> str:
-        return str(self.model_combo.currentData() or "")
+        return self.model_list.name()
 
     def options(self) -> GenerationOptions:
         return GenerationOptions(
@@ -300,14 +288,37 @@ class ScriptPanel(ScriptPanelLayout):
     @Slot(object)
     def _on_succeeded(self, result: object) -> None:
         self.reply.flush()
+        options = self.options().model_dump()
         if isinstance(result, SceneOutcome):
-            self.editor.set_scene(result.scene)
-            self.editor.set_errors([])
-            self._set_scene(result.scene, raw_reply=result.raw)
+            outcome = result
+
+            def new_scene() -> Scene | None:
+                self.editor.set_scene(outcome.scene)
+                self.editor.set_errors([])
+                self._set_scene(outcome.scene, raw_reply=outcome.raw)
+                return outcome.scene
+
+            self.history.replace(
+                new_scene, "Generate scene", "generated", model=outcome.model, options=options
+            )
+            self.context.maybe_name_from_topic(self.topic.text())
             warnings = result.warnings
         elif isinstance(result, FieldOutcome):
-            self.editor.set_value((result.section, result.key), result.value, notify=False)
-            self.commit_edits()
+            field = result
+            name = LABELS[(field.section, field.key)].split(" (")[0].lower()
+
+            def new_field() -> Scene | None:
+                self.editor.set_value((field.section, field.key), field.value, notify=False)
+                return self.commit_edits(record=False)
+
+            self.history.replace(
+                new_field,
+                f"Regenerate {name}",
+                "field",
+                model=self.model_name(),
+                note=name,
+                options=options,
+            )
             warnings = result.warnings
         else:
             return
@@ -398,10 +409,13 @@ class ScriptPanel(ScriptPanelLayout):
         self._edit_timer.start()
         self._update_controls()
 
-    def commit_edits(self, raw_reply: str | None = None) -> Scene | None:
-        """Validate the fields now; a valid scene goes to the context, errors show inline."""
+    def commit_edits(self, raw_reply: str | None = None, record: bool = True) -> Scene | None:
+        """Validate the fields now; a valid scene goes to the context, errors show inline. A hand
+        edit becomes an undo step (`record`)."""
         self._edit_timer.stop()
         values = self.editor.values()
+        if record:
+            self.history.record_edit(values, time.monotonic())
         try:
             scene: Scene | None = scene_from_fields(values)
             self.editor.set_errors([])
@@ -461,6 +475,7 @@ class ScriptPanel(ScriptPanelLayout):
                 except InvalidSceneReply as exc:
                     self.show_parse_problem(exc)
         self._edit_timer.stop()
+        self.history.reset(self.editor.values())
 
     # -- stage contract ------------------------------------------------------------------------
     def stage_state(self) -> StageState:
@@ -476,6 +491,4 @@ class ScriptPanel(ScriptPanelLayout):
         if self._topic_timer.isActive():
             self.save_topic()
         self.gen_runner.shutdown()
-        self.models_runner.shutdown()
-        if self.monitor is not None:
-            self.monitor.shutdown()
+        self.model_list.shutdown()

@@ -1,18 +1,23 @@
-"""Importing a user's own files as takes: pick or drop files, check each really is this stage's
-kind, copy it into the project off the GUI thread, and hand back the takes to add."""
+"""A stage's takes strip at work: choosing a take, and importing a user's own files as takes
+(pick or drop files, check each really is this stage's kind, copy it into the project off the
+GUI thread, add the takes)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+if TYPE_CHECKING:
+    from vidgen_desktop.ui.context import AppContext
+
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.media_info import media_kind, suffix_filter
 from vidgen_desktop.core.project import Project, Take, TakeKind
+from vidgen_desktop.ui.widgets.takes_strip import TakesStrip
 from vidgen_desktop.workers.runner import TaskRunner
 
 #: worker side: refuse a file (InvalidInput) or return extra Take fields learnt while checking
@@ -29,17 +34,41 @@ def check_kind(path: Path, kind: TakeKind) -> None:
 
 
 class TakeImporter(QObject):
-    """Signals: `imported(list[Take])` (the GUI thread adds them), `failed(VidGenError)`."""
+    """Signals: `failed(VidGenError)` for a file that could not be imported."""
 
-    imported = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, stage: str, kind: TakeKind, validate: Validator, parent: QWidget) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        stage: str,
+        kind: TakeKind,
+        validate: Validator,
+        strip: TakesStrip,
+        parent: QWidget,
+    ) -> None:
         super().__init__(parent)
-        self.stage, self.kind, self.validate = stage, kind, validate
+        self.context, self.stage, self.kind, self.validate = context, stage, kind, validate
         self.runner = TaskRunner(f"{stage}-import", self)
-        self.runner.succeeded.connect(self.imported)
+        self.runner.succeeded.connect(self._imported)
         self.runner.failed.connect(self.failed)
+        strip.chosen.connect(self._chosen)
+        strip.import_requested.connect(lambda: self.ask(parent, context.project))
+        strip.files_dropped.connect(lambda paths: self.start(context.project, paths))
+
+    def _chosen(self, take_id: str) -> None:
+        project = self.context.project
+        if project is not None:
+            project.choose(self.stage, take_id)
+            self.context.notify_takes(self.stage)
+
+    def _imported(self, takes: list[Take]) -> None:
+        project = self.context.project
+        if project is None or not takes:
+            return
+        for take in takes:
+            project.add_take(take)
+        self.context.notify_takes(self.stage)
 
     def ask(self, parent: QWidget, project: Project | None) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

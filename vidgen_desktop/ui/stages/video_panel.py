@@ -85,7 +85,7 @@ class VideoPanel(ComfyStagePanel):
         context.project_changed.connect(lambda _p: self._sync_upstream())
         self._fill_from_scene(context.scene)
         self._sync_upstream()
-        self.watch_inputs(
+        self.autosave.watch(
             self.positive.textChanged,
             self.negative.textChanged,
             self.seconds.valueChanged,
@@ -94,7 +94,7 @@ class VideoPanel(ComfyStagePanel):
             self.lora.toggled,
             self.seed.changed,
         )
-        self._restore_saved_inputs()
+        self.autosave.restore()
 
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -274,7 +274,7 @@ class VideoPanel(ComfyStagePanel):
         self.lora.setChecked(bool(self.recalled("lora", default_lora(workflow))))
         self.lora.blockSignals(False)
         self._apply_step_default(workflow)
-        stored = self.stored_inputs()
+        stored = self.autosave.stored()
         if stored.get("workflow") == workflow.name:
             self.apply_workflow_values(stored)
         if workflow.name not in self._rates and not self.rate_runner.is_running():
@@ -388,7 +388,10 @@ class VideoPanel(ComfyStagePanel):
             missing.append("a chosen voice take (Voice stage)")
         return ("Needs " + " and ".join(missing) + ".") if missing else ""
 
-    def build_request(self, workflow: Workflow) -> StageRequest:
+    def request_for(self, workflow: Workflow) -> StageRequest:
+        return self._request_and_plan(workflow)[0]
+
+    def _request_and_plan(self, workflow: Workflow) -> tuple[StageRequest, VideoPlan]:
         project = self.project
         missing = self.missing_inputs()
         if project is None or missing:
@@ -411,7 +414,12 @@ class VideoPanel(ComfyStagePanel):
             image_take=image.id,
             voice_take=voice.id,
         )
-        request, plan = video_request(workflow, inputs)
+        return video_request(workflow, inputs)
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        request, plan = self._request_and_plan(workflow)
+        wanted = workflow.params
+        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
         if size:
             self.remember(f"size.{workflow.name}", list(size))
         if "steps" in wanted and not self.lora.isChecked():

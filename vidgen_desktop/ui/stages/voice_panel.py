@@ -79,7 +79,7 @@ class VoicePanel(ComfyStagePanel):
         self.reference_runner = TaskRunner("voice-reference", self)
         self.reference_runner.succeeded.connect(self._reference_copied)
         self.reference_runner.failed.connect(self._show_input_error)
-        self.watch_inputs(
+        self.autosave.watch(
             self.lyrics.textChanged,
             self.tags.textEdited,
             self.instruct.textChanged,
@@ -89,7 +89,7 @@ class VoicePanel(ComfyStagePanel):
             self.seed.changed,
             self.reference_text.textEdited,
         )
-        self._restore_saved_inputs()
+        self.autosave.restore()
 
     # ---- inputs --------------------------------------------------------------------------------
     def build_inputs(self, layout: QVBoxLayout) -> None:
@@ -273,14 +273,14 @@ class VoicePanel(ComfyStagePanel):
             "(it follows the text's spoken length until you change it)"
         )
         if song:
-            stored = self.stored_inputs()
+            stored = self.autosave.stored()
             mine = stored.get("seconds") if stored.get("workflow") == workflow.name else None
             wanted = mine or self.recalled(f"seconds.{workflow.name}", None)
             self._set_seconds(float(wanted) if wanted else default_voice_seconds(workflow, ""))
         elif self._seconds_follow:
             self._set_seconds(default_voice_seconds(workflow, self.lyrics.text()))
         if "steps" in params:
-            stored = self.stored_inputs()
+            stored = self.autosave.stored()
             steps = stored.get("steps") if stored.get("workflow") == workflow.name else None
             self.steps.setValue(
                 int(steps or self.recalled(f"steps.{workflow.name}", default_voice_steps(workflow)))
@@ -292,7 +292,7 @@ class VoicePanel(ComfyStagePanel):
 
     def _load_speakers(self, workflow: Workflow) -> None:
         default = str(
-            self.stored_inputs().get("speaker")
+            self.autosave.stored().get("speaker")
             or self.recalled("speaker", workflow.default("speaker") or "")
         )
         self.speaker.clear()
@@ -360,7 +360,7 @@ class VoicePanel(ComfyStagePanel):
 
     def _reference_copied(self, target: Path) -> None:
         self._use_reference(target)
-        self.inputs_edited()
+        self.autosave.edited()
 
     def _use_reference(self, path: Path | None) -> None:
         self._reference = path
@@ -369,7 +369,7 @@ class VoicePanel(ComfyStagePanel):
         self._inputs_changed()
 
     # ---- request -------------------------------------------------------------------------------
-    def build_request(self, workflow: Workflow) -> StageRequest:
+    def request_for(self, workflow: Workflow) -> StageRequest:
         wanted = workflow.params
         inputs = VoiceInputs(
             text=self.lyrics.text(),
@@ -382,7 +382,10 @@ class VoicePanel(ComfyStagePanel):
             reference_audio=self._reference,
             reference_text=self.reference_text.text() if "reference_text" in wanted else None,
         )
-        request = voice_request(workflow, inputs)
+        return voice_request(workflow, inputs)
+
+    def build_request(self, workflow: Workflow) -> StageRequest:
+        request = self.request_for(workflow)
         params = request.params
         if "instruct" in params:
             self.remember("instruct", params["instruct"])

@@ -97,6 +97,7 @@ class TakesStrip(QWidget):
         self._takes: list[Take] = []
         self._chosen: str | None = None
         self._root: Path | None = None
+        self._missing: set[str] = set()
         self._thumbs = TaskRunner(f"thumbnails-{kind}", self)
         self._thumbs.succeeded.connect(self._on_thumbnails)
         self._thumbs.done.connect(self._start_thumbnails)
@@ -150,7 +151,15 @@ class TakesStrip(QWidget):
 
     # ---- public API -------------------------------------------------------------------------------
 
-    def set_takes(self, takes: Sequence[Take], chosen_id: str | None, root: Path) -> None:
+    def set_takes(
+        self,
+        takes: Sequence[Take],
+        chosen_id: str | None,
+        root: Path,
+        missing: set[str] | None = None,
+    ) -> None:
+        """`missing`: ids of takes whose files are gone; shown as such, with their path."""
+        self._missing = set(missing or ())
         self._takes = [t for t in takes if t.kind == self.kind]
         self._root = Path(root)
         self._chosen = chosen_id
@@ -161,12 +170,13 @@ class TakesStrip(QWidget):
             "video": style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
         }.get(self.kind, style.standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         wanted: dict[str, Path] = {}
+        gone = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         for take in self._takes:
-            item = QListWidgetItem(icon, "")
+            item = QListWidgetItem(gone if take.id in self._missing else icon, "")
             item.setData(TAKE_ID_ROLE, take.id)
             item.setSizeHint(self.list.gridSize())
             self.list.addItem(item)
-            if self.kind == "image":
+            if self.kind == "image" and take.id not in self._missing:
                 wanted[take.id] = self._root / take.file
         self._mark()
         self._refresh_empty()
@@ -201,6 +211,8 @@ class TakesStrip(QWidget):
             parts.append(format_duration(take.duration_s))
         if take.source == "imported":
             parts.append("imported")
+        if take.id in getattr(self, "_missing", ()):
+            parts.append("missing")
         text = " · ".join(parts)
         return f"✓ {text}" if take.id == self._chosen else text
 
@@ -224,6 +236,8 @@ class TakesStrip(QWidget):
             item.setFont(bold if is_chosen else plain)
             item.setText(metrics[is_chosen].elidedText(label, Qt.TextElideMode.ElideRight, room))
             tip = f"{label}\n{take_tooltip(take, n)}"
+            if take.id in self._missing:
+                tip = f"The file is missing: {self._root / take.file if self._root else take.file}\n{tip}"
             item.setToolTip(tip + "\n(chosen for the next stage)" if is_chosen else tip)
             item.setSelected(is_chosen)
             if is_chosen:
