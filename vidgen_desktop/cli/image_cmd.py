@@ -16,6 +16,7 @@ from vidgen_desktop.cli.stage_common import (
     StderrProgress,
     add_common_options,
     choose_workflow,
+    open_project,
     read_scene,
     run_comfy_stage,
     settings_from,
@@ -23,7 +24,6 @@ from vidgen_desktop.cli.stage_common import (
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.progress import format_duration
-from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.pipeline.image_sizes import ASPECTS
 from vidgen_desktop.pipeline.inputs import DEFAULT_ASPECT, ImageInputs, image_request
@@ -84,7 +84,7 @@ def image_inputs(args: argparse.Namespace, scene: Scene, source: str) -> ImageIn
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     scene = read_scene(args.scene)
-    project = Project.create(args.project)
+    project = open_project(args.project)
     if project.data.scene != scene:
         project.set_scene(scene)
     client = ComfyClient(settings.comfyui_url)

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "vidgen_desktop.cli.voice_cmd",
     "vidgen_desktop.cli.video_cmd",
     "vidgen_desktop.cli.run_cmd",
+    "vidgen_desktop.cli.project_cmd",
 ]
 
 

@@ -29,6 +29,7 @@ from vidgen_desktop.cli.stage_common import (
     add_common_options,
     cancellable,
     choose_workflow,
+    open_project,
     parse_size,
     positive,
     run_comfy_stage,
@@ -39,7 +40,6 @@ from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, InvalidInput, VidGenError
-from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import user_paths
@@ -208,7 +208,7 @@ class Pipeline:
             )
             if spec
         }
-        self.project = Project.create(args.project)
+        self.project = open_project(args.project)
 
     def say(self, text: str) -> None:
         if not self.quiet:

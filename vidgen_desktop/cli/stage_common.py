@@ -71,6 +71,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def open_project(path: Path) -> Project:
+    """The project folder (made when missing); a damaged project.json opens from its backup,
+    said on stderr; with no usable backup this raises (exit 2, the file named)."""
+    project = Project.create(path)
+    if project.recovery is not None:
+        print(f"warning: {project.recovery.sentence()}", file=sys.stderr)
+    return project
+
+
 def step_rates() -> StepRates:
     return StepRates(user_paths().data_dir / "step_rates.json")
 

@@ -17,6 +17,7 @@ from vidgen_desktop.cli.stage_common import (
     StderrProgress,
     add_common_options,
     choose_workflow,
+    open_project,
     parse_size,
     positive,
     read_scene,
@@ -168,7 +169,7 @@ def check_sound(project: Project, outcome: StageOutcome) -> bool | None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    project = Project.create(args.project)
+    project = open_project(args.project)
     scene = read_scene(args.scene) if args.scene else project.data.scene
     if args.scene and project.data.scene != scene:
         project.set_scene(scene)

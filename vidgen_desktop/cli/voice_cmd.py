@@ -15,6 +15,7 @@ from vidgen_desktop.cli.stage_common import (
     StderrProgress,
     add_common_options,
     choose_workflow,
+    open_project,
     positive,
     read_scene,
     run_comfy_stage,
@@ -133,7 +134,7 @@ def length_warning(text: str, seconds: float | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    project = Project.create(args.project)
+    project = open_project(args.project)
     scene = scene_for(project, args.scene) if args.text is None else project.data.scene
     report = StderrProgress(args.quiet)
     client = ComfyClient(settings.comfyui_url)

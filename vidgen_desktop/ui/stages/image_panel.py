@@ -16,7 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vidgen_desktop.core.errors import InvalidInput
-from vidgen_desktop.core.project import Take
+from vidgen_desktop.core.project import Take, looks_like_project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.pipeline.image_sizes import presets
 from vidgen_desktop.pipeline.inputs import ImageInputs, image_request
@@ -303,8 +303,13 @@ class ImagePanel(ComfyStagePanel):
 
     # ---- drag and drop anywhere on the panel ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        urls = (
+            [u for u in event.mimeData().urls() if u.isLocalFile()]
+            if event.mimeData().hasUrls()
+            else []
+        )
+        if urls and not any(looks_like_project(u.toLocalFile()) for u in urls):
+            event.acceptProposedAction()  # a project folder goes on to the window, which opens it
         else:
             event.ignore()
 
