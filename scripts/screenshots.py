@@ -112,6 +112,12 @@ def filled(out: Path, tag: str) -> list[Path]:
     ctx = win.context
     try:
         ctx.set_scene(Scene.model_validate(SCENE), topic="a lighthouse keeper's last night")
+        ctx.project.add_version(
+            Scene.model_validate(SCENE),
+            "generated",
+            model="qwen3:4b",
+            options={"num_ctx": 4096, "temperature": 0.7},
+        )
         win.panels[0]._load_from_project()
         voice, video = win.panels[1], win.panels[3]
         win.show_stage(1)
@@ -136,7 +142,8 @@ def filled(out: Path, tag: str) -> list[Path]:
         until(lambda: video.current_workflow() is not None and not video.checker.is_running())
         video.generate()
         until(lambda: not video.runner.is_running(), 30000)
-        return grab_all(win, out, tag)
+        saved = grab_all(win, out, tag)
+        return saved + project_shots(win, out, tag)
     finally:
         for panel in win.panels:
             if panel.is_busy():
@@ -146,6 +153,31 @@ def filled(out: Path, tag: str) -> list[Path]:
         ctx.close()
         comfy.stop()
         ollama.stop()
+
+
+def project_shots(win: QWidget, out: Path, tag: str) -> list[Path]:
+    """A stage out of date after a scene edit, the scene's versions, the start page."""
+    win.resize(1280, 800)
+    script = win.panels[0]
+    lyrics = script.editor.editors[("audio", "lyrics")]
+    lyrics.setPlainText(lyrics.toPlainText() + " And a line typed by hand.")
+    script.commit_edits()
+    win.show_stage(1)
+    spin(400)
+    saved = [out / f"{tag}5-voice-out-of-date-1280x800.png"]
+    win.grab().save(str(saved[-1]))
+    win.show_stage(0)
+    script.history.show_versions()
+    spin(400)
+    dialog = script.history.dialog
+    saved.append(out / f"{tag}6-versions-dialog.png")
+    dialog.grab().save(str(saved[-1]))
+    dialog.close()
+    win.projects.close_project()
+    spin(300)
+    saved.append(out / f"{tag}7-start-page-1280x800.png")
+    win.grab().save(str(saved[-1]))
+    return saved
 
 
 def empty(out: Path, tag: str) -> list[Path]:

@@ -50,6 +50,8 @@ class StartPage(QWidget):
         self.recent.setObjectName("start_recent")
         self.recent.itemActivated.connect(self._chosen)
         self.recent.itemClicked.connect(self._chosen)
+        self.recent.setMaximumWidth(960)
+        self.recent.setMaximumHeight(320)
         hint = QLabel("You can also drop a project folder (or its project.json) on this window.")
         hint.setStyleSheet("color: palette(placeholder-text);")
         layout = QVBoxLayout(self)
@@ -58,8 +60,9 @@ class StartPage(QWidget):
         layout.addWidget(self.note)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("<b>Recent projects</b>"))
-        layout.addWidget(self.recent, 1)
+        layout.addWidget(self.recent)
         layout.addWidget(hint)
+        layout.addStretch(1)
 
     def show_note(self, text: str) -> None:
         self.note.setText(text)
@@ -69,7 +72,8 @@ class StartPage(QWidget):
         self.recent.clear()
         for path in paths:
             there = (Path(path) / PROJECT_FILE).is_file()
-            item = QListWidgetItem(Path(path).name if there else f"{Path(path).name} (missing)")
+            name = Path(path).name if there else f"{Path(path).name} (missing)"
+            item = QListWidgetItem(f"{name}    —    {path}")
             item.setToolTip(path)
             item.setData(Qt.ItemDataRole.UserRole, path)
             if not there:
