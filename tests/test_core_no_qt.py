@@ -7,7 +7,17 @@ import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "vidgen_desktop"
-CORE_PACKAGES = ["core", "ollama_client", "comfy", "workflow", "pipeline"]
+CORE_PACKAGES = ["core", "ollama_client", "comfy", "workflow", "pipeline", "gpu"]
+#: modules that talk to a network: core/ (the scene, project store, settings) uses none of them
+NETWORK_MODULES = (
+    "requests",
+    "httpx",
+    "ollama",
+    "websocket",
+    "socket",
+    "urllib.request",
+    "http.client",
+)
 
 
 def test_core_modules_do_not_import_qt():
@@ -34,3 +44,16 @@ def test_importing_the_core_does_not_load_qt():
     code = f"import sys, {mods}; print(any(m.startswith('PySide6') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_core_does_no_network_io():
+    """core/ holds data and files; talking to servers lives in comfy/, ollama_client/, gpu/."""
+    import re
+
+    offenders = []
+    for path in (PKG / "core").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for module in NETWORK_MODULES:
+            if re.search(rf"^\s*(import|from) {re.escape(module)}\b", text, re.MULTILINE):
+                offenders.append(f"{path.name}: {module}")
+    assert offenders == []

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from vidgen_desktop.app import build_window
-from vidgen_desktop.core.gpu import GB, fetch_comfy_stats, fetch_ollama_ps, gpu_snapshot, read_nvml
+from vidgen_desktop.gpu.readings import (
+    GB,
+    fetch_comfy_stats,
+    fetch_ollama_ps,
+    gpu_snapshot,
+    read_nvml,
+)
 from vidgen_desktop.ui.gpu_monitor import GpuMonitor
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from vidgen_desktop.core.gpu import (
+from vidgen_desktop.gpu.readings import (
     GB,
     fetch_comfy_stats,
     fetch_ollama_ps,

@@ -8,8 +8,8 @@ import pytest
 
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled
-from vidgen_desktop.core.gpu import GB
-from vidgen_desktop.core.handoff import before_comfy, before_ollama
+from vidgen_desktop.gpu.handoff import before_comfy, before_ollama
+from vidgen_desktop.gpu.readings import GB
 
 
 def test_ollama_models_unloaded_then_confirmed_empty(make_ollama, request_log):
@@ -64,7 +64,7 @@ def test_ollama_that_stops_answering_mid_unload_is_not_confirmed(make_ollama, se
 
     def list_loaded():
         from vidgen_desktop.core.errors import ServerUnavailable
-        from vidgen_desktop.core.gpu import fetch_ollama_ps
+        from vidgen_desktop.gpu.readings import fetch_ollama_ps
 
         calls["n"] += 1
         if calls["n"] > 1:

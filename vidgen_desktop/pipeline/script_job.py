@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidgen_desktop.core import handoff
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.progress import ProgressCallback
 from vidgen_desktop.core.settings import SUGGESTED_MODEL, Settings
 from vidgen_desktop.core.template import PromptTemplate, default_template
+from vidgen_desktop.gpu import handoff
 from vidgen_desktop.ollama_client.models import GenerationOptions
 from vidgen_desktop.ollama_client.scene_writer import (
     FieldOutcome,

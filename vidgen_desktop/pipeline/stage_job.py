@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from vidgen_desktop.comfy import ComfyClient, JobOptions, run_job
-from vidgen_desktop.core import handoff
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidOutput
 from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.core.project import Project, Take, TakeKind
 from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.gpu import handoff
 from vidgen_desktop.pipeline.step_rates import StepRates
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.workflow import Problem, Workflow, bind, preflight

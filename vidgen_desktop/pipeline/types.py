@@ -12,7 +12,7 @@ from vidgen_desktop.core.project import Take
 
 if TYPE_CHECKING:
     from vidgen_desktop.comfy import JobResult
-    from vidgen_desktop.core.handoff import HandoffResult
+    from vidgen_desktop.gpu.handoff import HandoffResult
     from vidgen_desktop.workflow import Problem, Workflow
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
-from vidgen_desktop.core.gpu import GpuSnapshot, snapshot_for
+from vidgen_desktop.gpu.readings import GpuSnapshot, snapshot_for
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.server_monitor import ServerMonitor
 from vidgen_desktop.ui.status_bar import Segment
