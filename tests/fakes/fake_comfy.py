@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.fake_comfy_data import PNG_1PX, load_recorded, recorded_preview_jpeg
+from tests.fakes.fake_comfy_state import job_json, missing_latents, queue_json
 from tests.fakes.fake_ws import WsConn
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -74,6 +75,11 @@ class FakeComfy:
         self.restart_after_step: int | None = None
         self.hold = threading.Event()  # set: jobs stay queued
         self.max_upload_size = 104857600
+        #: bytes of each latent SaveLatent writes (a 480×832 chunk of 20 latent frames is
+        #: 16 × 20 × 104 × 60 float32 values: about 8 MB)
+        self.latent_bytes = 64 * 1024
+        #: fail with out-of-memory in the sampler of the prompt numbered this (1-based), once
+        self.oom_on_prompt: int | None = None
         #: False: behave like a server without preview metadata (no feature_flags reply, type-1 frames)
         self.supports_preview_metadata = True
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
@@ -97,6 +103,9 @@ class FakeComfy:
         self._interrupt: str | None = None
         self._outputs_made = False
         self._number = 0
+        #: POST /prompt accepted so far (what "exactly one new chunk prompt" counts)
+        self.prompts_seen = 0
+        self.numbers: dict[str, int] = {}
         self._lock = threading.Condition()
         self._stop = False
         # port: a fixed port lets a test start "ComfyUI" where the app already looks (down → up)
@@ -263,6 +272,9 @@ class FakeComfy:
             if self.fail == "runtime" and not executed:
                 return self._end_error(pid, cid, nid, ctype, executed, messages, oom=False)
             if "sampler" in ctype.lower():
+                if self.oom_on_prompt is not None and self.oom_on_prompt == self.numbers.get(pid):
+                    self.oom_on_prompt = None
+                    return self._end_error(pid, cid, nid, ctype, executed, messages, oom=True)
                 if self.fail == "oom":
                     return self._end_error(pid, cid, nid, ctype, executed, messages, oom=True)
                 for step in range(1, self.steps + 1):
@@ -319,6 +331,17 @@ class FakeComfy:
         return None
 
     def _make_outputs(self, nid: str, node: dict[str, Any]) -> dict[str, Any]:
+        if node.get("class_type") == "SaveLatent":  # ComfyUI's SaveLatent: ui {"latents": [...]}
+            prefix = str(node.get("inputs", {}).get("filename_prefix", "latents/ComfyUI"))
+            sub, _, stem = prefix.rpartition("/")
+            spec = FakeOutput(
+                f"{stem}_{len(self.files) + 1:05d}_.latent",
+                subfolder=sub,
+                key="latents",
+                size=self.latent_bytes,
+            )
+            self.files[("output", spec.subfolder, spec.filename)] = spec
+            return {"latents": [{"filename": spec.filename, "subfolder": sub, "type": "output"}]}
         specs = self.outputs
         if specs is None:
             prefix = str(node.get("inputs", {}).get("filename_prefix", "ComfyUI")).split("/")[-1]
@@ -413,8 +436,13 @@ class FakeComfy:
             pid = str(pid)  # 0.3.64 stringifies anything, even None
         if self.reject:
             return 400, self.rejection_body(self.reject)
+        missing = self._missing_latents(body["prompt"])
+        if missing:
+            return 400, missing
         with self._lock:
             self._number += 1
+            self.prompts_seen += 1
+            self.numbers[pid] = self.prompts_seen
             cid = body.get("client_id") or (body.get("extra_data") or {}).get("client_id")
             self.pending.append((pid, body["prompt"], cid))
             number = self._number
@@ -422,44 +450,14 @@ class FakeComfy:
         self._status()
         return 200, {"prompt_id": pid, "number": number, "node_errors": {}}
 
+    def _missing_latents(self, graph: dict[str, Any]) -> dict[str, Any] | None:
+        return missing_latents(self, graph)
+
     def job_json(self, pid: str) -> dict[str, Any] | None:
-        if pid in self.history:
-            h = self.history[pid]
-            msgs = h["status"]["messages"]
-            status = (
-                "completed"
-                if h["status"]["status_str"] == "success"
-                else (
-                    "cancelled" if any(m[0] == "execution_interrupted" for m in msgs) else "failed"
-                )
-            )
-            job = {
-                "id": pid,
-                "status": status,
-                "priority": h["prompt"][0],
-                "outputs": h["outputs"],
-                "outputs_count": sum(
-                    len(v) for o in h["outputs"].values() for k, v in o.items() if k != "animated"
-                ),
-                "execution_status": h["status"],
-            }
-            err = next((m[1] for m in msgs if m[0] == "execution_error"), None)
-            if err:
-                job["execution_error"] = err
-            return job
-        if pid == self.running:
-            return {"id": pid, "status": "in_progress", "priority": self._number}
-        if any(p[0] == pid for p in self.pending):
-            return {"id": pid, "status": "pending", "priority": self._number}
-        return None
+        return job_json(self, pid)
 
     def queue_json(self) -> dict[str, Any]:
-        with self._lock:
-            running = [[0, self.running, {}, {}, []]] if self.running else []
-            pending = [
-                [i + 1, p[0], p[1], {"client_id": p[2]}, []] for i, p in enumerate(self.pending)
-            ]
-        return {"queue_running": running, "queue_pending": pending}
+        return queue_json(self)
 
     def interrupt(self, body: Any) -> None:
         with self._lock:

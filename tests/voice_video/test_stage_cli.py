@@ -118,12 +118,18 @@ def test_video_options_and_cost(capsys, tmp_path, fake_comfy, fake_ollama):
     assert rc == 0, err
     assert "Cost: 3 chunks × 77 frames, 155 frames at 16 fps (9.63 s), 12 sampler steps" in err
     assert "Estimated time: unknown until the first run on this machine" in err
-    (graph,) = queued(fake_comfy)
-    assert sum(n["class_type"] == "WanSoundImageToVideoExtend" for n in graph.values()) == 2
-    base = next(n["inputs"] for n in graph.values() if n["class_type"] == "WanSoundImageToVideo")
+    # one prompt per chunk, then the assembly
+    first, second, third, assembly = queued(fake_comfy)
+    base = next(n["inputs"] for n in first.values() if n["class_type"] == "WanSoundImageToVideo")
     assert (base["width"], base["height"]) == (512, 512)
-    assert any(n["class_type"] == "LoraLoaderModelOnly" for n in graph.values())
-    assert {n["inputs"]["steps"] for n in graph.values() if n["class_type"] == "KSampler"} == {4}
+    for graph in (second, third):
+        assert sum(n["class_type"] == "WanSoundImageToVideoExtend" for n in graph.values()) == 1
+    for graph in (first, second, third):
+        assert any(n["class_type"] == "LoraLoaderModelOnly" for n in graph.values())
+        assert {n["inputs"]["steps"] for n in graph.values() if n["class_type"] == "KSampler"} == {
+            4
+        }
+    assert sum(n["class_type"] == "LoadLatent" for n in assembly.values()) == 3
     take = Project.open(project.root).chosen_take("video")
     assert out.strip().endswith(take.file) and take.info["has_audio"] is True
     # the second run knows this machine's step rate

@@ -119,9 +119,13 @@ def test_multi_chunk_render_reaches_100_only_with_the_mp4_on_disk(qtbot, window,
     assert max(f for f, on_disk, _m in seen if f is not None and not on_disk) < 1.0
     assert any(label.startswith("Chunk 3/3 · step 3/3") for label in labels), labels[-5:]
     assert any(label.startswith("Chunk 1/3") for label in labels)
-    # the graph really had 3 chunks, with both uploads bound
-    (graph,) = queued(fake_comfy)
-    assert sum(n["class_type"] == "WanSoundImageToVideoExtend" for n in graph.values()) == 2
+    # 3 chunks, one prompt each, then the assembly; both uploads bound
+    prompts = queued(fake_comfy)
+    assert len(prompts) == 4
+    assert (
+        sum(n["class_type"] == "WanSoundImageToVideoExtend" for g in prompts for n in g.values())
+        == 2
+    )
     assert {"portrait.png", "speech.wav"} <= set(fake_comfy.uploads)
     # the player shows the MP4; it has sound, so no warning; the estimate now exists
     assert abs(loaded.args[0] - 2.0) < 0.1

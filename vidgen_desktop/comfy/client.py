@@ -267,6 +267,25 @@ class ComfyClient:
             )
         return UploadResult.model_validate(resp.json())
 
+    def remove_input(self, name: str, asset_id: str | None = None) -> str:
+        """Take a file we put into the input folder away again; returns how ("deleted" or
+        "emptied"). ComfyUI can delete a file only through its assets API (--enable-assets);
+        without it the file is replaced by an empty one, which frees its space."""
+        if asset_id:
+            resp = self._request(
+                "DELETE", f"/api/assets/{asset_id}", params={"delete_content": "true"}
+            )
+            if resp.status_code in (200, 204):
+                return "deleted"
+            log.info("asset %s not deleted (%s); emptying %s", asset_id, resp.status_code, name)
+        data = {"type": "input", "subfolder": "", "overwrite": "true"}
+        resp = self._request("POST", "/upload/image", files={"image": (name, b"")}, data=data)
+        if resp.status_code >= 400:
+            raise ServerError(
+                f"ComfyUI refused to empty {name} ({resp.status_code}).", detail=resp.text[:500]
+            )
+        return "emptied"
+
     def download(
         self,
         ref: FileRef,

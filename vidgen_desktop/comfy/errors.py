@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from vidgen_desktop.comfy.models import PromptRejection
-from vidgen_desktop.core.errors import InvalidInput, ServerError
+from vidgen_desktop.core.errors import InvalidInput, ServerError, VidGenError
 
 #: loader input name -> ComfyUI/models sub-folder it lists
 MODEL_INPUT_FOLDERS: dict[str, str] = {
@@ -84,6 +84,15 @@ class JobInterrupted(ServerError):
 
 class JobLost(ServerError):
     """The job vanished from the server: it restarted (history is in memory only)."""
+
+
+class Detached(VidGenError):
+    """We stopped following a job that goes on in ComfyUI (the app is closing, `--detach`).
+
+    Not a failure: the job's ledger entry stays unfinished, and opening the project again (or
+    `vidgen resume`) re-attaches to it."""
+
+    exit_code = 0
 
 
 class UploadTooLarge(InvalidInput):

@@ -9,14 +9,16 @@ Socket drops are survived by reconnecting and reconciling through `/history`, `/
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vidgen_desktop.comfy import events as ev
 from vidgen_desktop.comfy.client import ComfyClient, new_prompt_id
-from vidgen_desktop.comfy.errors import JobInterrupted, JobLost, execution_error
+from vidgen_desktop.comfy.errors import Detached, JobInterrupted, JobLost, execution_error
 from vidgen_desktop.comfy.models import FileRef, HistoryEntry, file_refs_of
 from vidgen_desktop.comfy.progress import ProgressTracker
 from vidgen_desktop.comfy.ws import SocketDropped
@@ -30,7 +32,10 @@ log = logging.getLogger(__name__)
 
 
 def classify(filename: str) -> str:
-    """image | video | audio | other, by extension: ComfyUI files video under `images`."""
+    """image | video | audio | latent | other, by extension: ComfyUI files video under
+    `images`, and SaveLatent writes `.latent` files (safetensors)."""
+    if filename.lower().endswith(".latent"):
+        return "latent"
     return media_kind(filename) or "other"
 
 
@@ -69,6 +74,17 @@ class JobOptions:
     #: download only these kinds (None = everything the job produced)
     kinds: tuple[str, ...] | None = None
     extra_data: dict[str, Any] = field(default_factory=dict)
+    #: the prompt id to use (minted and recorded in the ledger before anything is sent)
+    prompt_id: str | None = None
+    #: follow a prompt submitted earlier (by us, before a restart) instead of submitting
+    attach: bool = False
+    #: told of each state as it happens: "queued" (accepted), "running", "finished" (history
+    #: has it, files not yet here), with details (position, error…); the ledger writes them
+    on_state: Callable[[str, dict[str, Any]], None] | None = None
+    #: set to stop following without cancelling: the job goes on in ComfyUI (raises Detached)
+    detach: threading.Event | None = None
+    #: project folder the outputs go to (default: the stage's folder)
+    folder: str | None = None
 
 
 def run_job(
@@ -101,7 +117,7 @@ class _Job:
     ) -> None:
         self.client, self.graph, self.report, self.token = client, graph, report, token
         self.project, self.stage, self.opt = project, stage, options
-        self.pid = new_prompt_id()
+        self.pid = options.prompt_id or new_prompt_id()
         self.tracker = ProgressTracker(graph)
         self.started = False
         self.cancel_sent_at: float | None = None
@@ -127,15 +143,30 @@ class _Job:
         sock = self.client.events()
         if not sock.connected:
             sock.reconnect(self.token, give_up_after=min(self.opt.reconnect_give_up_s, 5.0))
-        self.report(Progress(0.0, "Queueing the job in ComfyUI…", kind="status"))
-        self.client.submit(
-            self.graph,
-            prompt_id=self.pid,
-            preview_method=self.opt.preview_method,
-            extra_data=self.opt.extra_data,
-        )
-        log.info("queued prompt %s (%d nodes) for %s", self.pid, len(self.graph), self.stage)
-        entry = self._follow(sock)
+        entry: HistoryEntry | None = None
+        if self.opt.attach:
+            self.report(Progress(None, "Finding the job again in ComfyUI…", kind="status"))
+            entry = self._reconcile()  # finished while we were away, still there, or lost
+            if entry is None:
+                running = self.pid in self.client.queue().running_ids()
+                self.started = running
+                self._state("running" if running else "queued", {})
+            log.info("re-attached to prompt %s for %s", self.pid, self.stage)
+        else:
+            self.report(Progress(0.0, "Queueing the job in ComfyUI…", kind="status"))
+            self.client.submit(
+                self.graph,
+                prompt_id=self.pid,
+                preview_method=self.opt.preview_method,
+                extra_data=self.opt.extra_data,
+            )
+            self._state("queued", {})
+            log.info("queued prompt %s (%d nodes) for %s", self.pid, len(self.graph), self.stage)
+        if entry is None:
+            entry = self._follow(sock)
+        else:
+            entry = self._finished(entry)
+        self._state("finished", {})
         finished_at = time.monotonic()
         files = self._download(entry)
         on_disk = time.monotonic()
@@ -153,11 +184,20 @@ class _Job:
             self.pid, files, elapsed, sorted(self.tracker.cached), finished_at, on_disk
         )
 
+    def _state(self, state: str, details: dict[str, Any]) -> None:
+        if self.opt.on_state is not None:
+            self.opt.on_state(state, details)
+
     def _follow(self, sock) -> HistoryEntry:
         last_event = time.monotonic()
         while True:
             if self.token.cancelled:
                 self._cancel()
+            if self.opt.detach is not None and self.opt.detach.is_set():
+                raise Detached(
+                    "Stopped following the job; it goes on in ComfyUI.",
+                    hint="Open the project again (or run `vidgen resume`) to pick it up.",
+                )
             try:
                 event = sock.recv()
             except SocketDropped as exc:
@@ -205,6 +245,7 @@ class _Job:
             return False
         if isinstance(event, ev.ExecutionStart):
             self.started = True
+            self._state("running", {})
         elif isinstance(event, ev.ExecutionCached):
             self.tracker.on_cached(event.nodes)
         elif isinstance(event, ev.Executing):
@@ -342,7 +383,8 @@ class _Job:
         server_name = f"{ref.subfolder}/{ref.filename}" if ref.subfolder else ref.filename
         if "/" in ref.filename or "\\" in ref.filename or ".." in ref.filename:
             log.warning("server sent a file name with path parts: %r (sanitised)", ref.filename)
-        target = self.project.unique_path(self.stage, ref.filename)  # sanitised, inside the project
+        # sanitised, inside the project
+        target = self.project.unique_path(self.opt.folder or self.stage, ref.filename)
         last = [0.0]
 
         def on_bytes(done: int, total: int | None) -> None:

@@ -155,6 +155,8 @@ class UploadResult(_Loose):
     name: str
     subfolder: str = ""
     type: str = "input"
+    #: present when the server runs with --enable-assets: {"id": ...} (deletable later)
+    asset: dict[str, Any] | None = None
 
     @property
     def node_value(self) -> str:

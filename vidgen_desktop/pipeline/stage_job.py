@@ -4,27 +4,38 @@ Order matters for a 12 GB card and for the user's time:
 1. preflight against /object_info (nothing is queued if a node pack or model file is missing),
 2. the GPU hand-off (Ollama lets go of its model, confirmed via /api/ps),
 3. uploads of input files (image / speech / reference clip),
-4. bind the workflow's `$title` parameters, run the job, download outputs into the project.
+4. bind the workflow's `$title` parameters, record the job in the project's ledger, run it,
+   download its outputs into the project.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vidgen_desktop.comfy import ComfyClient, JobOptions, run_job
+from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import InvalidOutput
-from vidgen_desktop.core.media_info import duration_seconds
+from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.progress import Progress, ProgressCallback
-from vidgen_desktop.core.project import Project, Take, TakeKind
+from vidgen_desktop.core.project import Project, TakeKind
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.gpu import handoff
+from vidgen_desktop.pipeline.ledger import Ledger
+from vidgen_desktop.pipeline.recorded_job import (
+    file_digest,
+    inputs_hash,
+    new_record,
+    run_recorded,
+    take_from,
+    take_template,
+)
 from vidgen_desktop.pipeline.step_rates import StepRates
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
-from vidgen_desktop.workflow import Problem, Workflow, bind, preflight
+from vidgen_desktop.workflow import Problem, Workflow, bind, plan_video, preflight
+from vidgen_desktop.workflow.video import find_base
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +58,15 @@ def run_stage(
     settings: Settings,
     step_rates: StepRates | None = None,
     add_to_project: bool = True,
+    ledger: Ledger | None = None,
+    detach: threading.Event | None = None,
 ) -> StageOutcome:
-    """Blocking; call it from a worker thread or the CLI. Raises VidGenError subclasses."""
+    """Blocking; call it from a worker thread or the CLI. Raises VidGenError subclasses.
+
+    Every prompt is recorded in the project's ledger before it is sent. A video of several
+    chunks is rendered one chunk per prompt (pipeline.chunked_render), resuming a render of the
+    same inputs that a crash or a restart interrupted."""
+    ledger = ledger or Ledger(project.root)
     wf = request.workflow
     report(Progress(None, f"Checking ComfyUI has what “{wf.name}” needs…"))
     problems = preflight(wf, client.object_info())
@@ -66,59 +84,93 @@ def run_stage(
         report=lambda p: report(replace(p, fraction=None)),
         token=token,
     )
+    kind = STAGE_KIND[request.stage]
+    if request.stage == "video" and chunked(wf, request):
+        from vidgen_desktop.pipeline.chunked_render import render_chunked
+
+        take, result = render_chunked(
+            client, project, ledger, request, report, token, detach=detach
+        )
+        steps = int(take.settings.get("steps") or 0) * int(take.settings.get("chunks") or 1)
+        rate = step_rates.record(wf.name, result.elapsed_s, steps) if step_rates and steps else None
+        if add_to_project:
+            project.add_take(take)
+        return StageOutcome(take, result, take.seed, hand, rate, [])
 
     params = dict(request.params)
+    digests = {}
     for name, path in request.uploads.items():
         token.raise_if_cancelled()
         report(Progress(None, f"Uploading {Path(path).name} to ComfyUI…"))
         params[name] = client.upload(Path(path)).node_value
+        digests[name] = file_digest(Path(path))
 
     bound = bind(wf, params)
     problems = preflight(wf, client.object_info(), graph=bound.graph)
     if problems:
         raise PreflightFailed(wf, problems)
-
-    kind = STAGE_KIND[request.stage]
-    result = run_job(
+    width, height = (
+        (request.params.get("width"), request.params.get("height"))
+        if kind == "image"
+        else (None, None)
+    )
+    template = take_template(
+        request.stage,
+        kind,
+        wf.name,
+        bound.seed,
+        dict(request.take_settings),
+        dict(request.made_from),
+        width,
+        height,
+    )
+    digest = inputs_hash(request.stage, wf.name, bound.values, digests)
+    graph = readable_titles(bound.graph)
+    running = ledger.active_for(digest)
+    if running is not None and running.server == client.base_url:
+        # the very same job is already on this server (a reopened window, a second click):
+        # follow it instead of spending the GPU twice
+        report(Progress(None, "The same job is already queued in ComfyUI: following it…"))
+        record, attach = running, True
+    else:
+        record, attach = new_record(client, request.stage, wf.name, digest, take=template), False
+    result = run_recorded(
         client,
-        readable_titles(bound.graph),
+        project,
+        ledger,
+        record,
+        graph,
         report,
         token,
-        project,
-        request.stage,
-        JobOptions(kinds=(kind,)),
+        kinds=(kind,),
+        detach=detach,
+        attach=attach,
     )
-    out = result.first(kind)
-    if out is None:
-        raise InvalidOutput(
-            f"“{wf.name}” finished but produced no {kind} file.",
-            hint="Check that the workflow's output node saves a file (Save Image / Save Audio / Save Video).",
-        )
-    steps = _total_steps(bound)
+    take = take_from(record, result, project)
     rate = None
+    steps = _total_steps(bound)
     if step_rates is not None and steps:
         rate = step_rates.record(wf.name, result.elapsed_s, steps)
-
-    take = Take(
-        stage=request.stage,
-        file=project.relative(out.path),
-        kind=kind,
-        seed=bound.seed,
-        workflow=wf.name,
-        settings=dict(request.take_settings),
-        duration_s=duration_seconds(out.path) if kind in ("audio", "video") else None,
-        made_from=dict(request.made_from),
-        info={
-            "prompt_id": result.prompt_id,
-            "elapsed_s": round(result.elapsed_s, 2),
-            "bytes": out.size,
-        },
-    )
-    if kind == "image":
-        take.width, take.height = request.params.get("width"), request.params.get("height")
     if add_to_project:
         project.add_take(take)
     return StageOutcome(take, result, bound.seed, hand, rate, sorted(bound.ignored))
+
+
+def chunked(workflow: Workflow, request: StageRequest) -> bool:
+    """A shipped-style S2V graph of more than one chunk renders one chunk per prompt; a user's
+    own single-prompt video workflow (or one chaining its own extends) runs as it is."""
+    if find_base(workflow.api_graph()) is None:
+        return False
+    try:
+        plan = plan_video(
+            workflow,
+            seconds=float(request.params.get("seconds") or 0),
+            fps=request.params.get("fps"),
+            steps=request.params.get("steps"),
+        )
+    except VidGenError:
+        return False
+    return plan.chunks > 1 and not plan.prebuilt
 
 
 def readable_titles(graph: dict[str, Any]) -> dict[str, Any]:

@@ -442,15 +442,22 @@ class VideoPanel(ComfyStagePanel):
         super()._on_progress(job_fraction_only(p))
 
     def progress_head(self, p: Progress) -> str:
-        """ "Chunk 2/3 · step 4/20" while a sampler runs (each chunk has its own sampler node)."""
+        """ "Chunk 2/3 · step 4/20" while a sampler runs: a chunked render says which chunk; a
+        one-prompt graph has one sampler per chunk, counted as they start."""
         plan = self._plan
         node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")
-        if p.kind != "step" or plan is None or not node or step is None or not steps:
+        if p.extra.get("assembling"):
+            return "Putting the chunks together with the speech"
+        chunks = int(p.extra.get("chunks") or (plan.chunks if plan else 0))
+        if p.kind != "step" or not chunks or not node or step is None or not steps:
             return p.message
-        if node not in self._samplers_seen:
-            self._samplers_seen.append(node)
-        chunk = min(self._samplers_seen.index(node) + 1, plan.chunks)
-        head = f"Chunk {chunk}/{plan.chunks} · step {int(step)}/{int(steps)}"
+        if p.extra.get("chunk"):
+            chunk = int(p.extra["chunk"])
+        else:
+            if node not in self._samplers_seen:
+                self._samplers_seen.append(node)
+            chunk = min(self._samplers_seen.index(node) + 1, chunks)
+        head = f"Chunk {chunk}/{chunks} · step {int(step)}/{int(steps)}"
         return head if p.eta_s is not None else head + " · ETA after a few steps"
 
     def show_preview(self, data: bytes) -> None:
