@@ -4,7 +4,8 @@ It replays the recorded shapes of tests/data/transcripts: the event order of a r
 (status, execution_start, execution_cached, progress_state, executing, binary previews, progress,
 executed, execution_success, status, executing null), the real 400 bodies, execution_error,
 interrupt, /api/jobs (0.25 only), prompt_id validation (0.25 only). Knobs make it fail on purpose:
-`reject`, `fail`, `drop_socket_after_step`, `restart_after_step`, `hold` (keep jobs queued),
+`reject`, `fail`, `drop_socket_after_step`, `restart_after_step`, `restart_on_prompt`,
+`oom_on_prompt`, `hold` (keep jobs queued),
 pacing (`step_delay`, `preview_every`) and output files of any size; `object_info` serves a given
 dict (e.g. stocked with model files) and `port=` starts it on a known port. Every HTTP request is recorded
 in `requests` (in order) so tests can assert on sequences across fakes.
@@ -80,6 +81,8 @@ class FakeComfy:
         self.latent_bytes = 64 * 1024
         #: fail with out-of-memory in the sampler of the prompt numbered this (1-based), once
         self.oom_on_prompt: int | None = None
+        #: restart (forget queue and history) at the first sampler step of the prompt numbered this
+        self.restart_on_prompt: int | None = None
         #: False: behave like a server without preview metadata (no feature_flags reply, type-1 frames)
         self.supports_preview_metadata = True
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
@@ -278,6 +281,12 @@ class FakeComfy:
                 if self.fail == "oom":
                     return self._end_error(pid, cid, nid, ctype, executed, messages, oom=True)
                 for step in range(1, self.steps + 1):
+                    if self.restart_on_prompt is not None and (
+                        self.restart_on_prompt == self.numbers.get(pid)
+                    ):
+                        self.restart_on_prompt = None
+                        self.restart()
+                        return None
                     if self.step_delay:
                         time.sleep(self.step_delay)
                     if self._interrupted(pid):

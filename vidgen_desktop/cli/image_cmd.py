@@ -15,7 +15,8 @@ from pathlib import Path
 from vidgen_desktop.cli.stage_common import (
     StderrProgress,
     add_common_options,
-    choose_workflow,
+    add_detach_option,
+    detach_event,
     open_project,
     read_scene,
     run_comfy_stage,
@@ -27,6 +28,7 @@ from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.pipeline.image_sizes import ASPECTS
 from vidgen_desktop.pipeline.inputs import DEFAULT_ASPECT, ImageInputs, image_request
+from vidgen_desktop.pipeline.stage_job import choose_workflow
 from vidgen_desktop.workflow import Stage
 
 EPILOG = (
@@ -47,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scene", type=Path, required=True, help="scene JSON (as `vidgen script` writes)"
     )
     add_common_options(p)
+    add_detach_option(p)
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument(
         "--aspect",
@@ -96,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
         )
         request = image_request(wf, image_inputs(args, scene, "vidgen image"))
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
-        outcome = run_comfy_stage(client, project, request, settings, report, token)
+        outcome = run_comfy_stage(
+            client, project, request, settings, report, token, detach=detach_event(args)
+        )
     finally:
         client.close()
     seed = f", seed {outcome.seed}" if outcome.seed is not None else ""

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from vidgen_desktop import __version__
+from vidgen_desktop.comfy.errors import Detached
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.log import setup_logging
 from vidgen_desktop.paths import user_paths
@@ -25,6 +26,7 @@ COMMAND_MODULES = [
     "vidgen_desktop.cli.video_cmd",
     "vidgen_desktop.cli.run_cmd",
     "vidgen_desktop.cli.project_cmd",
+    "vidgen_desktop.cli.resume_cmd",
 ]
 
 
@@ -56,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
+    except Detached as exc:  # --detach, or a chunked render left to resume: not a failure
+        project = getattr(args, "project", None)
+        where = f" --project {project}" if project else ""
+        print(f"{exc.message} `vidgen resume{where}` collects the result.", file=sys.stderr)
+        return 0
     except VidGenError as exc:
         print(f"error: {exc.user_text('cli')}", file=sys.stderr)
         if exc.detail and args.verbose:

@@ -14,6 +14,7 @@ from typing import Any
 
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
+from vidgen_desktop.pipeline.ledger import Ledger
 from vidgen_desktop.pipeline.project_status import describe_project
 
 
@@ -33,9 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def project_jobs(project: Project) -> list[dict[str, Any]]:
-    """The recorded jobs, once the project keeps a ledger (none before)."""
-    ledger = getattr(project, "ledger", None)
-    return ledger.rows() if ledger is not None else []
+    """Every job the project's ledger recorded (read as it is on disk now)."""
+    return Ledger(project.root).rows()
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -22,24 +22,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from vidgen_desktop.cli.stage_common import (
     StderrProgress,
     add_common_options,
+    add_detach_option,
     cancellable,
-    choose_workflow,
+    detach_event,
     open_project,
     parse_size,
     positive,
-    run_comfy_stage,
     settings_from,
+    step_rates,
 )
 from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, cost_lines, video_inputs
 from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
 from vidgen_desktop.comfy import ComfyClient
+from vidgen_desktop.comfy.errors import Detached
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import Cancelled, InvalidInput, VidGenError
+from vidgen_desktop.core.errors import InvalidInput, VidGenError
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import user_paths
@@ -51,10 +52,16 @@ from vidgen_desktop.pipeline.inputs import (
     image_request,
     video_request,
 )
+from vidgen_desktop.pipeline.run_all import (
+    COMFY_STAGES,
+    STAGES,
+    PipelineRun,
+    StageFailed,
+    StageHooks,
+    stages_from,
+)
 from vidgen_desktop.pipeline.script_job import ScriptInputs, options_from, write_scene
 from vidgen_desktop.workflow import Stage, Workflow, named_workflow
-
-STAGES = ("script", "voice", "image", "video")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,8 +74,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "8 missing node pack/model file, 9 job failed), e.g. 23 = voice could not reach ComfyUI; "
         "130 cancelled",
     )
-    p.add_argument("--topic", required=True, help="what the video is about")
+    p.add_argument("--topic", help="what the video is about (not with --from)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        choices=COMFY_STAGES,
+        help="start at this stage of an existing project, with the settings the project keeps "
+        "(what the window last used); the stages before it keep their chosen takes",
+    )
     add_common_options(p)
+    add_detach_option(p)
     p.add_argument(
         "--model", help="Ollama model (default: the app's choice, else the first installed)"
     )
@@ -163,19 +178,6 @@ class StageTiming:
         return max(0.0, self.total_s - self.server_s)
 
 
-class StageFailed(Exception):
-    def __init__(self, stage: str, error: VidGenError) -> None:
-        super().__init__(stage)
-        self.stage, self.error = stage, error
-
-    @property
-    def exit_code(self) -> int:
-        if isinstance(self.error, Cancelled):
-            return 130
-        reason = self.error.exit_code if 0 < self.error.exit_code < 10 else 1
-        return 10 * (STAGES.index(self.stage) + 1) + reason
-
-
 def comfy_server_seconds(outcome: StageOutcome) -> float:
     """ComfyUI's share: queueing to the finish event; downloading the files is ours."""
     job = outcome.job
@@ -183,10 +185,56 @@ def comfy_server_seconds(outcome: StageOutcome) -> float:
     return max(0.0, job.elapsed_s - download)
 
 
+#: options that change a stage's request: with --from the project's own settings are used
+REQUEST_OPTIONS = (
+    "seed",
+    "voice_seconds",
+    "voice_steps",
+    "voice_instruct",
+    "voice_speaker",
+    "voice_reference_audio",
+    "voice_reference_text",
+    "image_size",
+    "aspect",
+    "image_steps",
+    "image_cfg",
+    "video_size",
+    "video_steps",
+    "lora",
+)
+
+
+def check_start(args: argparse.Namespace) -> None:
+    if args.start is None and not (args.topic or "").strip():
+        raise InvalidInput("Say what the video is about: --topic TEXT (or --from a stage).")
+    if args.start is None:
+        return
+    if args.topic:
+        raise InvalidInput(
+            f"--from {args.start} keeps the project's script: drop --topic.",
+            hint="To write a new script, run without --from.",
+        )
+    given = [
+        "--" + name.replace("_", "-")
+        for name in REQUEST_OPTIONS
+        if getattr(args, name, None) not in (None, "")
+    ]
+    if given:
+        raise InvalidInput(
+            f"--from {args.start} runs with the settings the project keeps; "
+            f"{', '.join(given)} would not apply.",
+            hint="Change them in the window (they are saved with the project), or run the "
+            "stage's own command (vidgen voice|image|video) with its options.",
+        )
+
+
 class Pipeline:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        check_start(args)
         self.settings: Settings = settings_from(args)
+        self.reports: dict[str, StderrProgress] = {}
+        self.stage_t0 = 0.0
         self.token = CancelToken()
         self.timings: list[StageTiming] = []
         self.quiet = args.quiet
@@ -250,41 +298,72 @@ class Pipeline:
         waited = time.monotonic() - started - outcome.handoff_s
         return min(outcome.stats.total_duration_ns / 1e9, waited), outcome.handoff_s
 
-    def comfy(
-        self,
-        stage: Stage,
-        spec: str | None,
-        build: Callable[[Any], StageRequest],
-        report: StderrProgress,
-    ) -> StageOutcome:
+    # -- the ComfyUI stages: one recorded run (pipeline.run_all), so `vidgen resume` continues it
+    def comfy_stages(self, stages: list[str]) -> None:
         # one client for all three stages: one WebSocket, and /object_info fetched once
-        if self.client is None:
-            self.client = ComfyClient(self.settings.comfyui_url)
-        client = self.client
-        wf = self.named.get(stage) or choose_workflow(
-            stage, None, self.settings.workflows.get(str(stage), ""), client
+        self.client = ComfyClient(self.settings.comfyui_url)
+        hooks = StageHooks(
+            report_for=self.report_for,
+            workflow_for=lambda stage: self.named.get(Stage(stage)),
+            # --from: the settings the project keeps; else this command's options
+            request_for=None if self.args.start else self.request_for,
+            started=self.started,
+            finished=self.finished,
         )
-        report.say(f"workflow: {wf.name}")
-        request = build(wf)
-        return run_comfy_stage(client, self.project, request, self.settings, report, self.token)
+        runner = PipelineRun(
+            self.client,
+            self.project,
+            self.settings,
+            hooks,
+            token=self.token,
+            step_rates=step_rates(),
+            detach=detach_event(self.args),
+        )
+        cancellable("run", lambda: runner.run(stages), self.token)
+
+    def report_for(self, stage: str) -> StderrProgress:
+        if stage not in self.reports:
+            self.reports[stage] = StderrProgress(self.quiet, prefix=f"  {stage}: ")
+        return self.reports[stage]
+
+    def started(self, stage: str, wf: Workflow) -> None:
+        self.say(f"== stage {STAGES.index(stage) + 1}/4: {stage} ==")
+        self.stage_t0 = time.monotonic()
+        self.report_for(stage).say(f"workflow: {wf.name}")
+
+    def finished(self, stage: str, outcome: StageOutcome) -> None:
+        report, take = self.report_for(stage), outcome.take
+        if stage == "voice":
+            report.say(f"speech: {take.file} ({take.duration_s or 0:.1f} s)")
+        elif stage == "image":
+            report.say(f"image: {take.file}")
+        else:
+            if check_sound(self.project, outcome) is False:
+                report.say(f"warning: {NO_SOUND}")
+            self.video_path = self.project.path_of(take)
+            report.say(f"video: {take.file}")
+        total = time.monotonic() - self.stage_t0
+        handoff = outcome.handoff.elapsed_s if outcome.handoff else 0.0
+        self.timings.append(StageTiming(stage, total, comfy_server_seconds(outcome), handoff))
+        self.say(f"  {stage}: done in {total:.2f} s")
 
     def scene(self) -> Scene:
         assert self.project.data.scene is not None
         return self.project.data.scene
 
-    def voice(self, report: StderrProgress) -> tuple[float, float]:
-        a = self.args
-        values = {
-            "seed": a.seed,
-            "seconds": a.voice_seconds,
-            "steps": a.voice_steps,
-            "instruct": a.voice_instruct,
-            "speaker": a.voice_speaker,
-            "reference_audio": a.voice_reference_audio,
-            "reference_text": a.voice_reference_text,
-        }
-
-        def build(wf: Any) -> StageRequest:
+    def request_for(self, stage: str, wf: Workflow) -> StageRequest:
+        """This command's options → the stage's request (None = what the window would use)."""
+        a, report = self.args, self.report_for(stage)
+        if stage == "voice":
+            values = {
+                "seed": a.seed,
+                "seconds": a.voice_seconds,
+                "steps": a.voice_steps,
+                "instruct": a.voice_instruct,
+                "speaker": a.voice_speaker,
+                "reference_audio": a.voice_reference_audio,
+                "reference_text": a.voice_reference_text,
+            }
             request = cli_voice_request(
                 wf, self.scene(), values, "vidgen run", "--voice-reference-audio"
             )
@@ -292,18 +371,8 @@ class Pipeline:
             if warning:
                 report.warn(warning)
             return request
-
-        outcome = self.comfy(Stage.VOICE, a.voice_workflow, build, report)
-        take = outcome.take
-        report.say(f"speech: {take.file} ({take.duration_s or 0:.1f} s)")
-        return comfy_server_seconds(outcome), outcome.handoff.elapsed_s if outcome.handoff else 0.0
-
-    def image(self, report: StderrProgress) -> tuple[float, float]:
-        a = self.args
-        size = self.image_size
-
-        def build(wf: Any) -> StageRequest:
-            scene = self.scene()
+        if stage == "image":
+            scene, size = self.scene(), self.image_size
             inputs = ImageInputs(
                 positive=scene.image.positive_prompt,
                 negative=scene.image.negative_prompt,
@@ -317,29 +386,12 @@ class Pipeline:
                 source="vidgen run",
             )
             return image_request(wf, inputs)
-
-        outcome = self.comfy(Stage.IMAGE, a.image_workflow, build, report)
-        report.say(f"image: {outcome.take.file}")
-        return comfy_server_seconds(outcome), outcome.handoff.elapsed_s if outcome.handoff else 0.0
-
-    def video(self, report: StderrProgress) -> tuple[float, float]:
-        a = self.args
-        plans: dict[str, Any] = {}
         values = {"seed": a.seed, "size": a.video_size, "steps": a.video_steps, "lora": a.lora}
-
-        def build(wf: Any) -> StageRequest:
-            inputs = video_inputs(self.project, self.scene(), values, "vidgen run", "--video-size")
-            request, plans["plan"] = video_request(wf, inputs)
-            for line in cost_lines(wf, plans["plan"]):
-                report.say(line)
-            return request
-
-        outcome = self.comfy(Stage.VIDEO, self.args.video_workflow, build, report)
-        if check_sound(self.project, outcome) is False:
-            report.say(f"warning: {NO_SOUND}")
-        self.video_path = self.project.path_of(outcome.take)
-        report.say(f"video: {outcome.take.file}")
-        return comfy_server_seconds(outcome), outcome.handoff.elapsed_s if outcome.handoff else 0.0
+        inputs_v = video_inputs(self.project, self.scene(), values, "vidgen run", "--video-size")
+        request, plan = video_request(wf, inputs_v)
+        for line in cost_lines(wf, plan):
+            report.say(line)
+        return request
 
     def timing_table(self) -> str:
         rows = [f"{'stage':<7} {'total':>9} {'server':>9} {'hand-off':>9} {'our overhead':>13}"]
@@ -364,8 +416,9 @@ def run(args: argparse.Namespace) -> int:
         f"· ComfyUI {pipeline.settings.comfyui_url}"
     )
     try:
-        for name in STAGES:
-            pipeline.stage(name, getattr(pipeline, name))
+        if args.start is None:
+            pipeline.stage("script", pipeline.script)
+        pipeline.comfy_stages(stages_from(args.start or "voice"))
     except StageFailed as failed:
         if pipeline.timings:
             pipeline.say(pipeline.timing_table())
@@ -375,6 +428,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if failed.error.detail and args.verbose:
             print(failed.error.detail, file=sys.stderr)
+        if isinstance(failed.error, Detached):
+            raise failed.error from None  # not a failure: main says how to collect it
         return failed.exit_code
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

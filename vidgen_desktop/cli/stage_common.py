@@ -23,13 +23,11 @@ from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings, load_settings
 from vidgen_desktop.paths import user_paths
 from vidgen_desktop.pipeline import (
-    PreflightFailed,
     StageOutcome,
     StageRequest,
     StepRates,
     run_stage,
 )
-from vidgen_desktop.workflow import Stage, Workflow, availability, named_workflow, shipped_workflows
 
 T = TypeVar("T")
 
@@ -61,6 +59,25 @@ def add_common_options(p: argparse.ArgumentParser, *, project: str = "required")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
+def add_detach_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--detach",
+        action="store_true",
+        help="submit, record in the project and exit; the job goes on in ComfyUI and "
+        "`vidgen resume --project DIR` collects it (a chunked video: its first chunk is sent, "
+        "resume renders the rest)",
+    )
+
+
+def detach_event(args: argparse.Namespace) -> threading.Event | None:
+    """Set from the start with --detach: a job stops being followed as soon as it is queued."""
+    if not getattr(args, "detach", False):
+        return None
+    event = threading.Event()
+    event.set()
+    return event
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """The settings file with this run's flags applied: --ollama beats OLLAMA_HOST beats the file."""
     settings = load_settings(user_paths().settings_file).with_servers(
@@ -82,23 +99,6 @@ def open_project(path: Path) -> Project:
 
 def step_rates() -> StepRates:
     return StepRates(user_paths().data_dir / "step_rates.json")
-
-
-def choose_workflow(
-    stage: Stage, spec: str | None, remembered: str, client: ComfyClient
-) -> Workflow:
-    """A file path or a shipped name; else the app's last choice, else the first the server can run."""
-    if spec:
-        return named_workflow(spec, stage)
-    shipped = shipped_workflows(stage=stage)
-    avail = availability(shipped, client.object_info())
-    for a in avail:
-        if a.workflow.name == remembered and a.usable:
-            return a.workflow
-    usable = [a.workflow for a in avail if a.usable]
-    if usable:
-        return usable[0]
-    raise PreflightFailed(avail[0].workflow, avail[0].problems)
 
 
 class StderrProgress:
@@ -186,12 +186,20 @@ def run_comfy_stage(
     settings: Settings,
     report: StderrProgress,
     token: CancelToken | None = None,
+    detach: threading.Event | None = None,
 ) -> StageOutcome:
     token = token or CancelToken()
     return cancellable(
         request.stage,
         lambda: run_stage(
-            client, project, request, report, token, settings=settings, step_rates=step_rates()
+            client,
+            project,
+            request,
+            report,
+            token,
+            settings=settings,
+            step_rates=step_rates(),
+            detach=detach,
         ),
         token,
     )

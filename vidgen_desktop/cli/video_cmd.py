@@ -16,7 +16,8 @@ from vidgen_desktop.cli.stage_common import (
     REASONS,
     StderrProgress,
     add_common_options,
-    choose_workflow,
+    add_detach_option,
+    detach_event,
     open_project,
     parse_size,
     positive,
@@ -34,6 +35,7 @@ from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.pipeline import StageOutcome
 from vidgen_desktop.pipeline.inputs import VideoInputs, video_request
+from vidgen_desktop.pipeline.stage_job import choose_workflow
 from vidgen_desktop.workflow import Stage, VideoPlan, Workflow
 
 NO_SOUND = (
@@ -49,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=f"exit codes: {REASONS}",
     )
     add_common_options(p)
+    add_detach_option(p)
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument("--scene", type=Path, help="scene JSON to use (default: the project's scene)")
     p.add_argument(
@@ -183,7 +186,9 @@ def run(args: argparse.Namespace) -> int:
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
         for line in cost_lines(wf, plan):
             report.say(line)
-        outcome = run_comfy_stage(client, project, request, settings, report)
+        outcome = run_comfy_stage(
+            client, project, request, settings, report, detach=detach_event(args)
+        )
     finally:
         client.close()
     if check_sound(project, outcome) is False:

@@ -14,7 +14,8 @@ from vidgen_desktop.cli.stage_common import (
     REASONS,
     StderrProgress,
     add_common_options,
-    choose_workflow,
+    add_detach_option,
+    detach_event,
     open_project,
     positive,
     read_scene,
@@ -29,6 +30,7 @@ from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.speech_timing import check_length
 from vidgen_desktop.pipeline import StageRequest
 from vidgen_desktop.pipeline.inputs import VoiceInputs, voice_request
+from vidgen_desktop.pipeline.stage_job import choose_workflow
 from vidgen_desktop.workflow import Stage, Workflow
 
 
@@ -40,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=f"exit codes: {REASONS}",
     )
     add_common_options(p)
+    add_detach_option(p)
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument("--scene", type=Path, help="scene JSON to use (default: the project's scene)")
     p.add_argument("--text", help="the words to speak (default: the scene's lyrics)")
@@ -147,7 +150,9 @@ def run(args: argparse.Namespace) -> int:
         if warning:
             report.warn(warning)
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
-        outcome = run_comfy_stage(client, project, request, settings, report)
+        outcome = run_comfy_stage(
+            client, project, request, settings, report, detach=detach_event(args)
+        )
     finally:
         client.close()
     take = outcome.take

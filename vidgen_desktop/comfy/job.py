@@ -129,6 +129,8 @@ class _Job:
         waiting_reported = False
         while not self.client.job_lock.acquire(timeout=0.2):
             self.token.raise_if_cancelled()
+            if self.opt.detach is not None and self.opt.detach.is_set():
+                raise Detached("The app closed before this job's turn; it was not sent.")
             if not waiting_reported:
                 waiting_reported = True
                 self.report(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vidgen_desktop.comfy import ComfyClient
+from vidgen_desktop.comfy.errors import Detached, JobLost
 from vidgen_desktop.comfy.job import JobResult
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import StorageError, VidGenError
@@ -105,6 +106,9 @@ class ChunkedRender:
         self.started = self._chunk_started = time.monotonic()
         self.chunk_seconds: list[float] = []
         self.template: dict[str, Any] = {}
+        self.resubmit_lost = True
+        #: a chunk was sent by this call (--detach sends one, then leaves the rest to resume)
+        self.sent_any = False
         self.frames = 0
 
     # ---- the run ---------------------------------------------------------------------------
@@ -137,7 +141,7 @@ class ChunkedRender:
                     kind="warning",
                 )
             )
-        return self.ledger.add_run(
+        run = self.ledger.add_run(
             RunRecord(
                 workflow=self.request.workflow.name,
                 server=self.client.base_url,
@@ -145,6 +149,10 @@ class ChunkedRender:
                 spec={"parts": parts, "seed": seed},
             )
         )
+        from vidgen_desktop.pipeline.resume import remember_request
+
+        remember_request(self.ledger, run, self.request, self.project)
+        return run
 
     def graph(self, run: RunRecord) -> dict[str, Any]:
         """The one-prompt graph of the whole render (the seed drawn once, kept with the run)."""
@@ -173,7 +181,10 @@ class ChunkedRender:
         return bound.graph
 
     # ---- chunks ----------------------------------------------------------------------------
-    def run(self) -> tuple[Take, JobResult]:
+    def run(self, resubmit_lost: bool = True) -> tuple[Take, JobResult]:
+        """Render what is missing, then assemble. A chunk the server forgot (it restarted) is
+        sent again when `resubmit_lost`, else JobLost is raised for the user to decide."""
+        self.resubmit_lost = resubmit_lost
         run = self.open_run()
         graph = self.graph(run)
         plan = find_chunks(graph)
@@ -183,6 +194,8 @@ class ChunkedRender:
             self.token.raise_if_cancelled()
             if self._chunk_done(run, k):
                 continue
+            if self.detach is not None and self.detach.is_set() and self.sent_any:
+                raise Detached(f"The render stopped after chunk {k - 1} of {n}; resume goes on.")
             previous = [self._uploaded(run, j) for j in range(1, k)]
             self._render_chunk(run, graph, plan, k, previous)
             if k < n:
@@ -250,21 +263,52 @@ class ChunkedRender:
             ),
             None,
         )
-        if existing is not None:
-            record, attach = existing, True
-        else:
-            template = self.template if k == 0 else {}
-            record = new_record(
-                self.client,
-                "video",
-                run.workflow,
-                inputs_hash(run.inputs_hash, k),
-                take=template,
-                run_id=run.id,
-                chunk=k,
-            )
-            attach = False
-        result = run_recorded(
+        lost_once = False
+        while True:
+            if existing is not None:
+                record, attach = existing, True
+            else:
+                record = new_record(
+                    self.client,
+                    "video",
+                    run.workflow,
+                    inputs_hash(run.inputs_hash, k),
+                    take=self.template if k == 0 else {},
+                    run_id=run.id,
+                    chunk=k,
+                )
+                attach = False
+            try:
+                return record, self._send(run, k, record, graph, kinds, report, attach=attach)
+            except JobLost:
+                # the server restarted: what it had in memory is gone, the latents in its
+                # input folder are not. Send this chunk again (once: twice is not a restart).
+                if not self.resubmit_lost or (lost_once and not attach):
+                    raise
+                lost_once = lost_once or not attach
+                existing = None
+                what = f"chunk {k}" if k else "the final assembly"
+                self.report(
+                    Progress(
+                        None,
+                        f"ComfyUI no longer knows {what} (it restarted): sending it again.",
+                        kind="status",
+                    )
+                )
+
+    def _send(
+        self,
+        run: RunRecord,
+        k: int,
+        record: JobRecord,
+        graph: dict[str, Any],
+        kinds: tuple[str, ...],
+        report: ProgressCallback,
+        *,
+        attach: bool,
+    ) -> JobResult:
+        self.sent_any = self.sent_any or not attach
+        return run_recorded(
             self.client,
             self.project,
             self.ledger,
@@ -277,7 +321,6 @@ class ChunkedRender:
             detach=self.detach,
             attach=attach,
         )
-        return record, result
 
     def _uploaded(self, run: RunRecord, k: int) -> str:
         """Chunk k's latent in this server's input folder (uploaded once per server)."""

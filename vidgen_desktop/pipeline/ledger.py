@@ -113,8 +113,30 @@ class LedgerData(BaseModel):
     runs: list[RunRecord] = Field(default_factory=list)
 
 
+_open: dict[Path, Ledger] = {}
+_open_lock = threading.Lock()
+
+
+def ledger_for(root: Path) -> Ledger:
+    """The one ledger of a project folder in this process: two jobs of one project (an image and
+    a voice) write through the same object, so neither overwrites the other's record."""
+    key = Path(root).resolve()
+    with _open_lock:
+        ledger = _open.get(key)
+        if ledger is None or not ledger.path.parent.is_dir():
+            ledger = _open[key] = Ledger(key)
+        return ledger
+
+
+def forget_ledger(root: Path) -> None:
+    """Read it from disk again next time (another process, e.g. `vidgen resume`, changed it)."""
+    with _open_lock:
+        _open.pop(Path(root).resolve(), None)
+
+
 class Ledger:
-    """Thread-safe: the job's worker thread writes states, the GUI reads rows."""
+    """Thread-safe: the job's worker thread writes states, the GUI reads rows. Use
+    `ledger_for(root)` rather than this constructor, so one process has one per project."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)

@@ -93,8 +93,17 @@ def run_recorded(
     )
     try:
         result = run_job(client, graph or {}, report, token, project, record.stage, options)
-    except (Detached, ServerUnavailable):
-        raise  # still the server's: found again on the next open
+    except (Detached, ServerUnavailable) as exc:
+        current = ledger.job(pid)
+        if current is not None and current.state == "submitting":
+            # it never reached the server (waiting for its turn, or the server was down): there
+            # is nothing to find again, and a retry must not take it for a running job
+            ledger.update(
+                pid,
+                "cancelled" if isinstance(exc, Detached) else "failed",
+                error="not sent: " + exc.message,
+            )
+        raise  # else still the server's: found again on the next open
     except JobLost as exc:
         ledger.update(pid, "lost", error=exc.message)
         raise

@@ -23,7 +23,7 @@ from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.core.project import Project, TakeKind
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.gpu import handoff
-from vidgen_desktop.pipeline.ledger import Ledger
+from vidgen_desktop.pipeline.ledger import Ledger, ledger_for
 from vidgen_desktop.pipeline.recorded_job import (
     file_digest,
     inputs_hash,
@@ -34,7 +34,17 @@ from vidgen_desktop.pipeline.recorded_job import (
 )
 from vidgen_desktop.pipeline.step_rates import StepRates
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
-from vidgen_desktop.workflow import Problem, Workflow, bind, plan_video, preflight
+from vidgen_desktop.workflow import (
+    Problem,
+    Stage,
+    Workflow,
+    availability,
+    bind,
+    named_workflow,
+    plan_video,
+    preflight,
+    shipped_workflows,
+)
 from vidgen_desktop.workflow.video import find_base
 
 log = logging.getLogger(__name__)
@@ -46,6 +56,23 @@ STAGE_KIND: dict[str, TakeKind] = {"image": "image", "voice": "audio", "video": 
 def check_workflow(client: ComfyClient, workflow: Workflow) -> list[Problem]:
     """Preflight only (for the panel to show problems as soon as a workflow is picked)."""
     return preflight(workflow, client.object_info())
+
+
+def choose_workflow(
+    stage: Stage, spec: str | None, remembered: str, client: ComfyClient
+) -> Workflow:
+    """A file path or a shipped name; else the app's last choice, else the first the server can run."""
+    if spec:
+        return named_workflow(spec, stage)
+    shipped = shipped_workflows(stage=stage)
+    avail = availability(shipped, client.object_info())
+    for a in avail:
+        if a.workflow.name == remembered and a.usable:
+            return a.workflow
+    usable = [a.workflow for a in avail if a.usable]
+    if usable:
+        return usable[0]
+    raise PreflightFailed(avail[0].workflow, avail[0].problems)
 
 
 def run_stage(
@@ -66,7 +93,7 @@ def run_stage(
     Every prompt is recorded in the project's ledger before it is sent. A video of several
     chunks is rendered one chunk per prompt (pipeline.chunked_render), resuming a render of the
     same inputs that a crash or a restart interrupted."""
-    ledger = ledger or Ledger(project.root)
+    ledger = ledger or ledger_for(project.root)
     wf = request.workflow
     report(Progress(None, f"Checking ComfyUI has what “{wf.name}” needs…"))
     problems = preflight(wf, client.object_info())
