@@ -44,3 +44,18 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("VIDGEN_HOME", str(home))
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_quit_question(monkeypatch):
+    """Closing a window while a job runs asks a modal question, which would block an offscreen
+    test forever: fail loudly instead (the quit tests answer it by clicking its buttons)."""
+    from vidgen_desktop.ui import quit_dialog
+
+    original = quit_dialog.ask_quit
+
+    def refuse(parent, jobs, other):
+        raise AssertionError(f"unexpected quit question: {[j.describe() for j in jobs]} {other}")
+
+    monkeypatch.setattr(quit_dialog, "ask_quit", refuse)
+    return original

@@ -163,7 +163,12 @@ def settle(qtbot, win, timeout: int = 10000) -> None:
         if panel.is_busy():
             panel.stop()
     qtbot.waitUntil(
-        lambda: not any(r.is_running() for r in win.findChildren(TaskRunner)), timeout=timeout
+        lambda: (
+            not any(r.is_running() for r in win.findChildren(TaskRunner))
+            and not win.context.running_jobs()
+            and not any(p.is_busy() for p in win.panels)
+        ),
+        timeout=timeout,
     )
 
 

@@ -29,7 +29,6 @@ from vidgen_desktop.cli.stage_common import (
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.media_info import duration_seconds
-from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
@@ -164,10 +163,9 @@ def cost_lines(wf: Workflow, plan: VideoPlan) -> list[str]:
 
 
 def check_sound(project: Project, outcome: StageOutcome) -> bool | None:
-    has_audio = has_audio_track(project.path_of(outcome.take))
-    outcome.take.info["has_audio"] = has_audio
-    project.save()
-    return has_audio
+    """Whether the MP4 has a sound track (the take knows: pipeline.recorded_job)."""
+    has_audio = outcome.take.info.get("has_audio")
+    return bool(has_audio) if has_audio is not None else None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -190,6 +190,15 @@ class ChunkedRender:
         plan = find_chunks(graph)
         self.ledger.update_run(run.id, spec=dict(run.spec, chunks=plan.chunks, frames=self.frames))
         n = plan.chunks
+        done = [k for k in range(1, n + 1) if self._chunk_done(run, k)]
+        self.report(
+            Progress(
+                None,
+                f"Rendering {n} chunks" + (f" ({len(done)} already done)" if done else ""),
+                kind="status",
+                extra={"chunks": n, "chunks_done": done, "previews": run.spec.get("previews", {})},
+            )
+        )
         for k in range(1, n + 1):
             self.token.raise_if_cancelled()
             if self._chunk_done(run, k):

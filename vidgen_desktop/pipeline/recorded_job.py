@@ -19,6 +19,7 @@ from vidgen_desktop.comfy.job import JobResult
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import Cancelled, InvalidOutput, ServerUnavailable, VidGenError
 from vidgen_desktop.core.media_info import duration_seconds
+from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import ProgressCallback
 from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.pipeline.ledger import JobRecord, Ledger
@@ -156,14 +157,17 @@ def take_from(record: JobRecord, result: JobResult, project: Project) -> Take:
             hint="Check that the workflow's output node saves a file (Save Image / Save Audio / "
             "Save Video).",
         )
+    info: dict[str, Any] = {
+        "prompt_id": result.prompt_id,
+        "elapsed_s": round(result.elapsed_s, 2),
+        "bytes": out.size,
+        "server": record.server,
+    }
+    if kind == "video":  # a workflow that forgot the speech makes a mute MP4: say so
+        info["has_audio"] = has_audio_track(out.path)
     template.update(
         file=project.relative(out.path),
         duration_s=duration_seconds(out.path) if kind in ("audio", "video") else None,
-        info={
-            "prompt_id": result.prompt_id,
-            "elapsed_s": round(result.elapsed_s, 2),
-            "bytes": out.size,
-            "server": record.server,
-        },
+        info=info,
     )
     return Take.model_validate(template)

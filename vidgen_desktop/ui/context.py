@@ -22,6 +22,7 @@ from vidgen_desktop.pipeline.step_rates import StepRates
 
 if TYPE_CHECKING:
     from vidgen_desktop.comfy.client import ComfyClient
+    from vidgen_desktop.ui.job_queue import JobHandle, JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class AppContext(QObject):
     job_finished = Signal(str)
     #: something the user should read while work goes on: (level "info"|"warning", text)
     notice = Signal(str, str)
+    #: a job was submitted to a queue, or ended
+    jobs_changed = Signal()
 
     def __init__(
         self, paths: UserPaths, settings: Settings, project: Project | None = None
@@ -58,7 +61,8 @@ class AppContext(QObject):
         self.undo_stack = QUndoStack(self)
         self.project: Project | None = None
         self.step_rates = StepRates(paths.data_dir / "step_rates.json")
-        self._comfy: ComfyClient | None = None
+        self._clients: dict[str, ComfyClient] = {}
+        self._queues: dict[str, JobQueue] = {}
         if project is not None:
             self.set_project(project)
 
@@ -134,15 +138,34 @@ class AppContext(QObject):
 
     # -- servers ----------------------------------------------------------------------------
     def comfy_client(self) -> ComfyClient:
-        """The shared ComfyUI client (one WebSocket per server). Creating it does no I/O."""
+        """The shared ComfyUI client of the configured server. Creating it does no I/O."""
+        return self.client_for(self.settings.comfyui_url)
+
+    def client_for(self, url: str) -> ComfyClient:
+        """One client (one WebSocket) per server: a job is picked up where it was sent."""
         from vidgen_desktop.comfy.client import ComfyClient  # off the start-up path
 
-        url = self.settings.comfyui_url
-        if self._comfy is None or self._comfy.base_url != url.rstrip("/"):
-            old, self._comfy = self._comfy, ComfyClient(url)
-            if old is not None:
-                old.close()
-        return self._comfy
+        key = url.rstrip("/")
+        if key not in self._clients:
+            self._clients[key] = ComfyClient(key)
+        return self._clients[key]
+
+    # -- jobs -------------------------------------------------------------------------------
+    def queue_for(self, server: str) -> JobQueue:
+        """The job queue of one ComfyUI server (made on first use)."""
+        from vidgen_desktop.ui.job_queue import JobQueue
+
+        key = server.rstrip("/")
+        if key not in self._queues:
+            self._queues[key] = JobQueue(key, self)
+            self._queues[key].changed.connect(self.jobs_changed)
+        return self._queues[key]
+
+    def running_jobs(self) -> list[JobHandle]:
+        return [job for queue in self._queues.values() for job in queue.jobs()]
+
+    def queues(self) -> list[JobQueue]:
+        return list(self._queues.values())
 
     # -- settings --------------------------------------------------------------------------
     def save_settings(self) -> None:
@@ -157,7 +180,7 @@ class AppContext(QObject):
         self.storage_error.emit(str(path), getattr(exc, "message", str(exc)))
 
     def close(self) -> None:
-        if self._comfy is not None:
-            self._comfy.close()
+        for client in self._clients.values():
+            client.close()
         self.writer.flush()
         self.writer.close()

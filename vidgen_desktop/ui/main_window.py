@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -20,8 +19,10 @@ from PySide6.QtWidgets import (
 
 from vidgen_desktop import APP_NAME
 from vidgen_desktop.core.project import Project, looks_like_project
+from vidgen_desktop.ui import quit_dialog
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.projects import ProjectController
+from vidgen_desktop.ui.remaining_stages import RemainingStages
 from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
 from vidgen_desktop.ui.start_page import StartPage
 from vidgen_desktop.ui.status_bar import AppStatusBar
@@ -75,7 +76,11 @@ class MainWindow(QMainWindow):
         self.workspace = workspace = QWidget()
         layout = QHBoxLayout(workspace)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.addWidget(self.stepper)
+        self.left = QWidget()
+        left_layout = QVBoxLayout(self.left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.stepper, 1)
+        layout.addWidget(self.left)
         layout.addWidget(centre, 1)
         self.start_page = StartPage()
         self.pages = QStackedWidget()
@@ -95,6 +100,8 @@ class MainWindow(QMainWindow):
         self.start_page.new_requested.connect(self.projects.new_project)
         self.start_page.open_requested.connect(self.projects.ask_open)
         self.start_page.recent_chosen.connect(lambda p: self.projects.open_path(Path(p)))
+        self.remaining = RemainingStages(self)
+        left_layout.addWidget(self.remaining.button)
         self._build_menus()
 
         self.stepper.stage_selected.connect(self.show_stage)
@@ -327,19 +334,26 @@ class MainWindow(QMainWindow):
             self.first_shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        busy = [p for p in self.panels if p.is_busy()]
-        if busy:
-            what = "\n".join(f"• {p.title}: {p.busy_description() or 'running'}" for p in busy)
-            answer = QMessageBox.question(
-                self,
-                "Quit while working?",
-                f"These jobs are still running:\n{what}\n\nQuit and cancel them?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+        jobs = self.context.running_jobs()
+        on_server = {job.stage for job in jobs}
+        other = [
+            f"{p.title}: {p.busy_description() or 'running'}"
+            for p in self.panels
+            if p.is_busy() and p.key not in on_server
+        ]
+        if jobs or other:
+            answer = quit_dialog.ask_quit(self, jobs, other)
+            if answer == "stay":
                 event.ignore()
                 return
+            if answer == "keep":
+                # stop following, not the jobs: each one's ledger entry stays unfinished, and
+                # opening the project again re-attaches to it
+                for queue in self.context.queues():
+                    queue.detach_all()
+                for queue in self.context.queues():
+                    queue.join()
+        self.remaining.shutdown()
         for panel in self.panels:
             panel.shutdown()
         # Status-bar monitors poll on timers: stop them so nothing runs after the window is gone.

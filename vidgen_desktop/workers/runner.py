@@ -147,10 +147,16 @@ class TaskRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel and wait for the thread (app exit). Never terminates a thread."""
+        if self._thread is None:
+            return True
+        self.cancel()
+        return self.join(timeout_ms)
+
+    def join(self, timeout_ms: int = 5000) -> bool:
+        """Wait for the task to end by itself (e.g. a job told to stop following), no cancel."""
         thread = self._thread
         if thread is None:
             return True
-        self.cancel()
         # The worker's quit request is queued to this (GUI) thread, which is about to block in
         # wait(): ask the thread's loop to end directly, or wait() would always time out.
         thread.quit()

@@ -9,10 +9,9 @@ into a `StageRequest` (`build_request`, GUI thread, no I/O) and show a take (`sh
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -24,31 +23,37 @@ from PySide6.QtWidgets import (
 
 from vidgen_desktop.core.errors import InvalidInput, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration
-from vidgen_desktop.core.project import Project, Take, TakeKind
+from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.pipeline.inputs import changed_inputs
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
+
+if TYPE_CHECKING:
+    from vidgen_desktop.pipeline.resume import ResumeOutcome
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.job_queue import JobFn
 from vidgen_desktop.ui.stage_panel import StagePanel, StageState, StageStatus, stale_reason
+from vidgen_desktop.ui.stages.comfy_stage_hooks import ComfyStageHooks
 from vidgen_desktop.ui.stages.input_autosave import InputAutosave
 from vidgen_desktop.ui.stages.job_progress import JobProgress
+from vidgen_desktop.ui.stages.panel_job import PanelJob
 from vidgen_desktop.ui.stages.stage_inputs import confirm_cancel
 from vidgen_desktop.ui.stages.stage_layout import action_row, two_panes
-from vidgen_desktop.ui.stages.take_importer import TakeImporter, check_kind
+from vidgen_desktop.ui.stages.stage_tasks import generate_task, resume_task
+from vidgen_desktop.ui.stages.take_importer import TakeImporter
+from vidgen_desktop.ui.stages.unfinished_work import UnfinishedWork
 from vidgen_desktop.ui.stages.workflow_picker import WorkflowPicker
 from vidgen_desktop.ui.widgets.error_banner import ErrorBanner
 from vidgen_desktop.ui.widgets.scroll_column import ScrollColumn
 from vidgen_desktop.ui.widgets.takes_strip import TakesStrip
-from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Availability, Stage, Workflow
 
 log = logging.getLogger(__name__)
 
 
-class ComfyStagePanel(StagePanel):
+class ComfyStagePanel(ComfyStageHooks, StagePanel):
     """Base panel of a ComfyUI stage; see the module docstring for what subclasses provide."""
 
     stage: Stage
-    kind: TakeKind = "image"  # the take kind
     generate_text: str = "Generate"
     #: long jobs (video) ask before cancelling
     confirm_long_cancel: bool = False
@@ -113,14 +118,16 @@ class ComfyStagePanel(StagePanel):
             scroll.minimumWidth(),
         )
 
-        # -- workers ---------------------------------------------------------------------------
-        self.runner = TaskRunner(f"{self.key}-job", self)
+        # -- the job (in the window's queue for the server) --------------------------------------
+        self.runner = PanelJob(context, self.key, self)
         self.runner.progress.connect(self._on_progress)
         self.runner.succeeded.connect(self._on_succeeded)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.done.connect(self._on_job_done)
         self._job_ended = True
+        self.unfinished = UnfinishedWork(self)
+        self.unfinished.offer.connect(self._offer)
 
         self.autosave = InputAutosave(
             self.key,
@@ -131,6 +138,7 @@ class ComfyStagePanel(StagePanel):
         )
         context.project_changed.connect(lambda _p: self.refresh_takes())
         context.project_changed.connect(lambda _p: self.autosave.restore())
+        context.project_changed.connect(lambda _p: self.unfinished.check())
         context.project_closing.connect(self.autosave.flush)
         self.autosave.changed.connect(self.state_changed)
         context.scene_changed.connect(lambda _s: self._inputs_changed())
@@ -139,23 +147,9 @@ class ComfyStagePanel(StagePanel):
         self.refresh_takes()
         self.update_actions()
         QTimer.singleShot(0, self.refresh_workflows)
+        QTimer.singleShot(0, self.unfinished.check)  # the project the window opened with
 
-    # ---- for subclasses ------------------------------------------------------------------------
-    def build_inputs(self, layout: QVBoxLayout) -> None:
-        raise NotImplementedError
-
-    def build_output(self) -> QWidget:
-        raise NotImplementedError
-
-    def request_for(self, workflow: Workflow) -> StageRequest:
-        """The request the inputs make now, with no side effects (GUI thread, no I/O); raises
-        InvalidInput with a readable message."""
-        raise NotImplementedError
-
-    def build_request(self, workflow: Workflow) -> StageRequest:
-        """The request for a Generate click (subclasses also remember the user's choices)."""
-        return self.request_for(workflow)
-
+    # ---- staleness ---------------------------------------------------------------------------
     def made_from_now(self) -> dict[str, str]:
         """What a take made now would be made from ({} when the inputs are incomplete)."""
         wf = self.current_workflow()
@@ -171,48 +165,6 @@ class ComfyStagePanel(StagePanel):
         if not take.made_from:
             return []
         return changed_inputs(take.made_from, self.made_from_now())
-
-    def show_take(self, take: Take | None, path: Path | None) -> None:
-        raise NotImplementedError
-
-    def missing_inputs(self) -> str:
-        """Why this stage cannot run yet ("" when its inputs exist)."""
-        return ""
-
-    def validate_import(self, path: Path) -> dict[str, Any] | None:
-        """Worker side: refuse a file that is not this stage's kind (subclasses check deeper).
-
-        May return extra Take fields learnt while checking (e.g. {"width": .., "height": ..}).
-        """
-        check_kind(path, self.kind)
-        return None
-
-    def prepare_preview(self, data: bytes) -> Any:
-        """Worker side: turn a preview frame into what show_preview wants (e.g. a decoded QImage).
-        The default passes the JPEG/PNG bytes through unchanged."""
-        return data
-
-    def show_preview(self, data: bytes) -> None:
-        """A live preview frame while sampling (image/video stages override); it receives what
-        prepare_preview returned (bytes unless the panel overrides that)."""
-
-    def workflow_changed(self, workflow: Workflow | None) -> None:
-        """Show only the controls the chosen workflow binds; fill in its defaults."""
-
-    def input_values(self) -> dict[str, Any]:
-        """Everything the user set on this stage, as the project keeps it (JSON values)."""
-        return {}
-
-    def restore_input_values(self, values: dict[str, Any]) -> None:
-        """Put back what input_values() gave (a project reopened); unknown keys are ignored."""
-
-    def progress_head(self, p: Progress) -> str:
-        """The first part of the progress line for a report (the video panel names the chunk)."""
-        return p.message
-
-    def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
-        """Worker side, right after run_stage (no widgets here): inspect or annotate the take."""
-        return outcome
 
     # ---- helpers for subclasses ------------------------------------------------------------------
     def current_workflow(self) -> Workflow | None:
@@ -267,6 +219,7 @@ class ComfyStagePanel(StagePanel):
 
     def shutdown(self) -> None:
         self.autosave.flush()
+        self.unfinished.shutdown()
         self.runner.shutdown(5000)
         self.take_importer.shutdown()
         self.picker.shutdown()
@@ -347,38 +300,31 @@ class ComfyStagePanel(StagePanel):
         # Only persist: settings_changed would make every panel and monitor re-ask the servers
         # at the very moment the job starts (a 50-90 ms GUI stall measured on the click).
         self.context.save_settings()
-        context, project = self.context, self.project
-        client = context.comfy_client()
-        settings = context.settings.model_copy(deep=True)
+        task = generate_task(
+            self.context, self.project, request, self.postprocess, self.prepare_preview
+        )
+        self._start_job(f"{self.title}: {wf.name}", task, "Starting…")
 
-        post, prepare = self.postprocess, self.prepare_preview
-
-        def task(report, token) -> StageOutcome:
-            def relay(p: Progress) -> None:  # decode previews here, not in the GUI thread
-                if p.kind == "preview" and p.preview:
-                    p = replace(p, extra=dict(p.extra, prepared=prepare(p.preview)))
-                report(p)
-
-            from vidgen_desktop.pipeline.stage_job import run_stage  # loads the ComfyUI client
-
-            outcome = run_stage(
-                client,
-                project,
-                request,
-                relay,
-                token,
-                settings=settings,
-                step_rates=context.step_rates,
-                add_to_project=False,
-            )
-            return post(outcome, project)
-
-        self._started_title = f"{self.title}: {wf.name}"
-        self.job.start("Starting…")
+    def _start_job(self, title: str, task: JobFn, first: str, server: str | None = None) -> None:
+        self._started_title = title
+        self.job.start(first)
         self._job_ended = False
-        self.runner.start(task)
+        self.runner.start(title, task, server)
         self.update_actions()
         self.state_changed.emit()
+
+    def start_resume(self, resubmit_lost: bool) -> None:
+        """Pick up this stage's unfinished work (re-attach; with resubmit_lost also send again
+        what the server forgot, and go on with a stopped chunked render)."""
+        project = self.project
+        if project is None or self.runner.is_running():
+            return
+        task = resume_task(self.context, project, self.key, self.prepare_preview, resubmit_lost)
+        self._start_job(f"{self.title}: picking up", task, "Finding the job again in ComfyUI…")
+
+    def _offer(self, level: str, text: str, action: str) -> None:
+        self._banner_action = {"Resume render": "resume", "Send again": "resubmit"}.get(action, "")
+        self.banner.show_message(text, level=level, action=action)
 
     def cancel(self) -> None:
         if self._job_ended:
@@ -410,17 +356,34 @@ class ComfyStagePanel(StagePanel):
             f"{self.title} {status} at {at} (took {format_duration(took)})"
         )
 
-    def _on_succeeded(self, outcome: StageOutcome) -> None:
+    def _on_succeeded(self, outcome: StageOutcome | ResumeOutcome) -> None:
         self._job_ended = True
         if self.project is None:
+            return
+        if not isinstance(outcome, StageOutcome):
+            self._on_picked_up(outcome)
             return
         self.project.add_take(outcome.take)
         seed = f" · seed {outcome.seed}" if outcome.seed is not None else ""
         self._finish(f"Done in {format_duration(outcome.job.elapsed_s)}{seed}", "done")
         self.context.notify_takes(self.key)
 
+    def _on_picked_up(self, outcome: ResumeOutcome) -> None:
+        """Unfinished work found again after a restart: its takes, and what is left to decide."""
+        assert self.project is not None
+        for take in outcome.takes:
+            self.project.add_take(take)
+        self._finish("Picked up." if outcome.takes else "", "picked up")
+        self._offer(*self.unfinished.outcome_text(outcome))
+        self.context.notify_takes(self.key)
+
     def _on_failed(self, error: VidGenError) -> None:
         self._job_ended = True
+        from vidgen_desktop.comfy.errors import Detached
+
+        if isinstance(error, Detached):  # the window is closing and the user kept the job
+            self._finish("Still running in ComfyUI; opening the project again picks it up.", "left")
+            return
         self._finish("Failed.", "failed")
         self._show_error(error)
 
@@ -461,6 +424,8 @@ class ComfyStagePanel(StagePanel):
             self.recheck_server()
         elif self._banner_action == "retry":
             self.generate()
+        elif self._banner_action in ("resume", "resubmit"):
+            self.start_resume(resubmit_lost=True)
 
     # ---- takes ---------------------------------------------------------------------------------
     def refresh_takes(self) -> None:

@@ -218,8 +218,8 @@ class ImagePanel(ComfyStagePanel):
         if self._shown is not None and self._shown.seed is not None:
             self.settings_box.use_seed(self._shown.seed)
 
-    def _on_take_made(self, outcome: StageOutcome) -> None:
-        if outcome.seed is not None:
+    def _on_take_made(self, outcome: object) -> None:
+        if isinstance(outcome, StageOutcome) and outcome.seed is not None:
             self.settings_box.last_seed.setText(str(outcome.seed))
 
     def _after_job(self) -> None:

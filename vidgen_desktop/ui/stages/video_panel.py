@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import InvalidInput
-from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import Progress, format_duration
 from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.pipeline.inputs import (
@@ -42,21 +40,17 @@ from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, form_group, job_fraction_only
-from vidgen_desktop.ui.widgets.lazy_widget import LazyWidget
+from vidgen_desktop.ui.stages.video_output import NO_SOUND, VideoOutput
 from vidgen_desktop.workers.runner import TaskRunner
 from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
 
 if TYPE_CHECKING:
+    from vidgen_desktop.pipeline.resume import ResumeOutcome
     from vidgen_desktop.ui.widgets.video_player import VideoPlayer
 
 log = logging.getLogger(__name__)
 
-NO_SOUND = (
-    "This workflow's video has no sound: its MP4 carries no audio track. Add the speech to "
-    "the workflow's CreateVideo node (audio input), or put the voice take under it in an editor."
-)
 DEFAULT_SECONDS = 5.0
-NO_VIDEO = "No video yet: render one, or import your own MP4."
 
 
 def size_label(width: int, height: int) -> str:
@@ -168,42 +162,25 @@ class VideoPanel(ComfyStagePanel):
         self.steps.valueChanged.connect(self.update_cost)
 
     def build_output(self) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.preview = QLabel()
-        self.preview.setObjectName("video_preview")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(160)
-        self.preview.setStyleSheet("color: palette(placeholder-text);")
-        self.preview.hide()
-        # the player (QtMultimedia) is made when this panel is first shown or a caller needs it
-        self.output: LazyWidget[VideoPlayer] = LazyWidget(self._make_player, NO_VIDEO)
-        self.sound_warning = QLabel(NO_SOUND)
-        self.sound_warning.setObjectName("video_no_sound")
-        self.sound_warning.setWordWrap(True)
-        self.sound_warning.setStyleSheet("color: #b26a00;")
-        self.sound_warning.hide()
-        layout.addWidget(self.preview, 3)
-        layout.addWidget(self.output, 2)
-        layout.addWidget(self.sound_warning)
-        return box
-
-    @property
-    def player(self) -> VideoPlayer:
-        return self.output.widget()
-
-    def _make_player(self) -> VideoPlayer:
-        from vidgen_desktop.ui.widgets.video_player import VideoPlayer
-
-        player = VideoPlayer()
-        player.load_failed.connect(
+        self.view = VideoOutput()
+        self.view.load_failed.connect(
             lambda msg: self.banner.show_message(
                 f"This video cannot be played: {msg}", level="warning"
             )
         )
-        player.save_failed.connect(self._show_error)
-        return player
+        self.view.save_failed.connect(self._show_error)
+        self.view.chunks.watch.connect(self._watch_chunk)
+        self.preview, self.output = self.view.preview, self.view.output
+        self.sound_warning, self.chunks = self.view.sound_warning, self.view.chunks
+        return self.view
+
+    @property
+    def player(self) -> VideoPlayer:
+        return self.view.player
+
+    def _watch_chunk(self, relative: str) -> None:
+        if self.project is not None:
+            self.view.play(self.project.root / relative)
 
     # ---- scene and upstream takes --------------------------------------------------------------
     def _fill_from_scene(self, scene: Any) -> None:
@@ -434,11 +411,8 @@ class VideoPanel(ComfyStagePanel):
         return request
 
     # ---- job -----------------------------------------------------------------------------------
-    def postprocess(self, outcome: StageOutcome, project: Project) -> StageOutcome:
-        outcome.take.info["has_audio"] = has_audio_track(project.path_of(outcome.take))
-        return outcome
-
     def _on_progress(self, p: Progress) -> None:
+        self.chunks.report(p)
         super()._on_progress(job_fraction_only(p))
 
     def progress_head(self, p: Progress) -> str:
@@ -461,44 +435,30 @@ class VideoPanel(ComfyStagePanel):
         return head if p.eta_s is not None else head + " · ETA after a few steps"
 
     def show_preview(self, data: bytes) -> None:
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(data):
-            return
-        box = self.preview.size()
-        self.preview.setPixmap(
-            pixmap.scaled(
-                max(box.width(), 64),
-                max(box.height(), 64),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
-        self.preview.show()
+        self.view.show_preview(data)
 
-    def _on_succeeded(self, outcome: StageOutcome) -> None:
-        if outcome.step_rate:
+    def _on_succeeded(self, outcome: StageOutcome | ResumeOutcome) -> None:
+        if isinstance(outcome, StageOutcome) and outcome.step_rate:
             self._rates[outcome.take.workflow] = outcome.step_rate
         super()._on_succeeded(outcome)
-        if outcome.take.info.get("has_audio") is False:
+        takes = [outcome.take] if isinstance(outcome, StageOutcome) else outcome.takes
+        if takes:
+            self.chunks.finished()
+        if any(t.info.get("has_audio") is False for t in takes):
             self.banner.show_message(NO_SOUND, level="warning")
         self.update_cost()
 
     def _on_job_done(self) -> None:
-        self.preview.hide()
-        self.preview.clear()
+        self.view.clear_preview()
+        if self.chunks.chunks:
+            self.chunks.stopped()  # still shown: the finished chunks can be watched
         super()._on_job_done()
 
     # ---- output --------------------------------------------------------------------------------
     def show_take(self, take: Take | None, path: Path | None) -> None:
-        if take is None or path is None:
-            self.output.when_created(lambda player: player.clear(NO_VIDEO))
-            self.sound_warning.hide()
-            return
-        self.output.when_created(lambda player: player.load(path))
-        self.sound_warning.setVisible(take.info.get("has_audio") is False)
+        self.view.show_take(take, path)
 
     def shutdown(self) -> None:
         self.rate_runner.shutdown(5000)
-        if self.output.created:
-            self.player.shutdown()
+        self.view.shutdown()
         super().shutdown()
