@@ -143,7 +143,10 @@ def filled(out: Path, tag: str) -> list[Path]:
         video.generate()
         until(lambda: not video.runner.is_running(), 30000)
         saved = grab_all(win, out, tag)
-        return saved + project_shots(win, out, tag)
+        saved += project_shots(win, out, tag)
+        shots, win = render_shots(win, comfy, out, tag)
+        ctx = win.context
+        return saved + shots
     finally:
         for panel in win.panels:
             if panel.is_busy():
@@ -178,6 +181,63 @@ def project_shots(win: QWidget, out: Path, tag: str) -> list[Path]:
     saved.append(out / f"{tag}7-start-page-1280x800.png")
     win.grab().save(str(saved[-1]))
     return saved
+
+
+def render_shots(win, comfy, out: Path, tag: str) -> tuple[list[Path], QWidget]:
+    """A 3-chunk render in progress, the quit question it raises, and the window opened again
+    re-attached to the chunk that went on in ComfyUI. Returns the shots and the open window."""
+    from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+    from vidgen_desktop.ui import quit_dialog
+
+    win.projects.open_path(Path(win.context.settings.recent_projects[0]))
+    until(lambda: win.context.project is not None)
+    video = win.panels[3]
+    win.show_stage(3)
+    until(lambda: video.current_workflow() is not None and not video.checker.is_running())
+    video.seconds.setValue(14.0)  # three chunks
+    comfy.step_delay = 0.5
+    video.generate()
+    until(lambda: video.chunks.state_of(2) == "rendering", 30000)
+    saved = []
+    for w, h in SIZES[1:]:
+        win.resize(w, h)
+        spin(300)
+        saved.append(out / f"{tag}8-video-chunks-rendering-{w}x{h}.png")
+        win.grab().save(str(saved[-1]))
+
+    def answer() -> None:
+        box = next(
+            (b for b in QApplication.topLevelWidgets()
+             if isinstance(b, QMessageBox) and b.objectName() == "quit_dialog" and b.isVisible()),
+            None,
+        )
+        if box is None:
+            QTimer.singleShot(50, answer)
+            return
+        spin(100)
+        saved.append(out / f"{tag}9-quit-while-rendering.png")
+        box.grab().save(str(saved[-1]))
+        next(b for b in box.findChildren(QPushButton) if b.text() == quit_dialog.KEEP_TEXT).click()
+
+    QTimer.singleShot(50, answer)
+    win.close()
+    win.context.close()
+    comfy.step_delay = 0.2
+    again = build_window()
+    again.resize(1280, 800)
+    again.show()
+    until(lambda: "Re-attached" in again.panels[3].banner.text(), 20000)
+    until(lambda: again.panels[3].chunks.state_of(3) == "rendering", 30000)
+    spin(300)
+    saved.append(out / f"{tag}10-video-reattached-1280x800.png")
+    again.grab().save(str(saved[-1]))
+    until(lambda: not again.panels[3].runner.is_running(), 60000)
+    again.show_stage(1)
+    spin(300)
+    saved.append(out / f"{tag}11-run-remaining-button-1280x800.png")
+    again.grab().save(str(saved[-1]))
+    return saved, again
 
 
 def empty(out: Path, tag: str) -> list[Path]:

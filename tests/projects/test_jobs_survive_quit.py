@@ -5,6 +5,7 @@ ComfyUI on real sockets; the fake counts every POST /prompt, so "no second submi
 
 from __future__ import annotations
 
+import threading
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -256,9 +257,17 @@ def test_out_of_memory_in_chunk_2_then_resume_from_the_banner_after_reopening(
 
 
 def test_chunk_states_show_and_a_finished_chunk_can_be_watched(
-    qtbot, app_window, fake_comfy, scene, tmp_path
+    qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch
 ):
     project = project_for_video(tmp_path, scene, 9.63)
+    writers: list[str] = []  # which threads write the ledger (never the GUI's)
+    save = Ledger.save
+
+    def watched_save(self) -> None:
+        writers.append(threading.current_thread().name)
+        save(self)
+
+    monkeypatch.setattr(Ledger, "save", watched_save)
     fake_comfy.step_delay = 0.25
     win = app_window(project.root)
     panel = video_panel(qtbot, win)
@@ -266,11 +275,12 @@ def test_chunk_states_show_and_a_finished_chunk_can_be_watched(
     qtbot.waitUntil(lambda: panel.chunks.state_of(2) == "rendering", timeout=20000)
     assert [panel.chunks.state_of(k) for k in (1, 2, 3)] == ["done", "rendering", "waiting"]
     one, two, three = panel.chunks.buttons
-    assert one.text() == "Chunk 1\n✓ done" and one.isEnabled()
-    assert three.text() == "Chunk 3\nwaiting" and not three.isEnabled()
+    assert one.text() == "Chunk 1\n✓ done" and one.property("watchable")
+    assert three.text() == "Chunk 3\nwaiting" and not three.property("watchable")
     assert "Click a finished chunk to watch it" in panel.chunks.caption.text()
     with qtbot.waitSignal(panel.player.loaded, timeout=20000):
         qtbot.mouseClick(one, Qt.MouseButton.LeftButton)
     preview = Ledger(project.root).data.runs[0].spec["previews"]["1"]
     assert panel.player.path == project.root / preview  # chunk 1's own frames
     qtbot.waitUntil(lambda: win.context.project.chosen_take("video") is not None, timeout=30000)
+    assert len(writers) > 10 and threading.main_thread().name not in writers

@@ -198,6 +198,8 @@ class ProjectController(QObject):
         self.opener.start(open_task(Path(path)))
 
     def _opened(self, project: Project) -> None:
+        if self.window.status.currentMessage().startswith("Opening "):
+            self.window.status.clearMessage()
         self.context.set_project(project)
         self.window.show_stage(self.window.stage_index(project.data.current_stage))
         if project.recovery is not None:

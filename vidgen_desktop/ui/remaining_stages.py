@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 from vidgen_desktop.pipeline.ledger import RunRecord
-from vidgen_desktop.ui.stage_panel import StagePanel
+from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
 from vidgen_desktop.workers.runner import TaskRunner
 
 if TYPE_CHECKING:
@@ -54,20 +54,26 @@ class RemainingStages(QObject):
         window.banner.action_clicked.connect(self._banner_action)
         self.context.project_changed.connect(lambda _p: self.check_interrupted())
         self.context.stages_changed.connect(self.update_button)
+        self.context.jobs_changed.connect(self.update_button)
+        window.stack.currentChanged.connect(lambda _i: self.update_button())
         QTimer.singleShot(0, self.check_interrupted)
         self.update_button()
 
     # ---- what would run ------------------------------------------------------------------------
     def stages(self) -> list[str]:
-        """The ComfyUI stages after the one on screen; the one on screen too while it has no take."""
+        """The ComfyUI stages after the one on screen; the one on screen too while it has no
+        take, or its take is out of date."""
         project = self.context.project
         if project is None:
             return []
         here = self.window.current_panel().key
         order = [p.key for p in self.window.panels]
         after = [k for k in order[order.index(here) + 1 :] if k in COMFY_STAGES]
-        if here in COMFY_STAGES and project.chosen_take(here) is None:
-            after.insert(0, here)
+        panel = self.window.current_panel()
+        if here in COMFY_STAGES and (
+            project.chosen_take(here) is None or panel.stage_state().status is StageStatus.stale
+        ):
+            after.insert(0, here)  # nothing (or nothing up to date) to build on yet
         return after
 
     def reason(self) -> str:

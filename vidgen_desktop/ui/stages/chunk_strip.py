@@ -12,6 +12,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from vidgen_desktop.core.progress import Progress
 
+#: each state's look: a box per chunk, readable in light and dark palettes
+STATE_STYLE = {
+    "done": "border: 1px solid #2e7d32; color: #2e7d32; font-weight: bold;",
+    "rendering": "border: 2px solid palette(highlight); font-weight: bold;",
+    "waiting": "border: 1px dashed palette(mid); color: palette(placeholder-text);",
+    "stopped": "border: 1px solid #c62828; color: #c62828;",
+}
 STATE_TEXT = {
     "done": "✓ done",
     "rendering": "⟳ rendering",
@@ -79,7 +86,7 @@ class ChunkStrip(QWidget):
         for k in range(1, chunks + 1):
             button = QPushButton()
             button.setObjectName(f"video_chunk_{k}")
-            button.setFlat(True)
+            button.setMinimumWidth(84)
             button.clicked.connect(lambda _=False, k=k: self._clicked(k))
             self.row.addWidget(button)
             self.buttons.append(button)
@@ -109,7 +116,11 @@ class ChunkStrip(QWidget):
                 text = f"⟳ {self.percent[k]} %"
             button.setText(f"Chunk {k}\n{text}")
             watchable = state == "done" and k in self.previews
-            button.setEnabled(watchable)
+            # never greyed out: a rendering chunk is the most important box on screen
+            button.setStyleSheet(
+                f"QPushButton {{ {STATE_STYLE[state]} border-radius: 4px; padding: 4px 8px; }}"
+            )
+            button.setProperty("watchable", watchable)
             button.setCursor(
                 Qt.CursorShape.PointingHandCursor if watchable else Qt.CursorShape.ArrowCursor
             )
