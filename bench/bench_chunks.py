@@ -69,7 +69,11 @@ def boundary_seconds(tmp: Path) -> list[float]:
     client = ComfyClient(fake.url)
     try:
         run_stage(
-            client, project, request, lambda _p: None, CancelToken(),
+            client,
+            project,
+            request,
+            lambda _p: None,
+            CancelToken(),
             settings=Settings(gpu_handoff=False),
         )
     finally:
@@ -88,9 +92,14 @@ def ledger_write_ms(tmp: Path) -> list[float]:
     for i in range(200):
         ledger.data.jobs.append(
             JobRecord(
-                prompt_id=f"{i:08d}-0000-0000-0000-000000000000", stage="video", workflow="S2V",
-                server="http://127.0.0.1:8188", inputs_hash=f"{i:020d}", state="done",
-                outputs=[f"video/chunks/r/chunk{i:02d}.latent"], chunk=i % 8,
+                prompt_id=f"{i:08d}-0000-0000-0000-000000000000",
+                stage="video",
+                workflow="S2V",
+                server="http://127.0.0.1:8188",
+                inputs_hash=f"{i:020d}",
+                state="done",
+                outputs=[f"video/chunks/r/chunk{i:02d}.latent"],
+                chunk=i % 8,
                 take={"settings": {"prompt": "he talks calmly " * 8}},
             )
         )
@@ -113,14 +122,18 @@ def main() -> int:
     print(
         verdict(
             "chunk boundary (8 MB latent down + up, preview, ledger, next graph)",
-            max(gaps), 1.0, "s",
+            max(gaps),
+            1.0,
+            "s",
             detail=f"{len(gaps)} boundaries, median {statistics.median(gaps):.3f} s",
         )
     )
     print(
         verdict(
             "ledger write per state change (200 jobs recorded)",
-            statistics.median(writes), 5.0, "ms",
+            statistics.median(writes),
+            5.0,
+            "ms",
             detail=f"max {max(writes):.2f} ms over {len(writes)} writes",
         )
     )

@@ -208,8 +208,11 @@ def render_shots(win, comfy, out: Path, tag: str) -> tuple[list[Path], QWidget]:
 
     def answer() -> None:
         box = next(
-            (b for b in QApplication.topLevelWidgets()
-             if isinstance(b, QMessageBox) and b.objectName() == "quit_dialog" and b.isVisible()),
+            (
+                b
+                for b in QApplication.topLevelWidgets()
+                if isinstance(b, QMessageBox) and b.objectName() == "quit_dialog" and b.isVisible()
+            ),
             None,
         )
         if box is None:
