@@ -187,6 +187,7 @@ def test_changed_inputs_after_chunk_1_start_over_and_say_why(capsys, tmp_path, f
 
     rc, _out, err = video(capsys, project, fake_comfy, "--positive", "she smiles and nods")
     assert rc == 0, err
+    assert "note: this project has unfinished GPU work (0 job(s), 1 render(s))" in err
     assert "Not mixing with the unfinished render: the prompt changed" in err
     assert kinds(fake_comfy) == ["chunk", "chunk"] + ["chunk"] * 3 + ["assembly"]
     runs = {r.id: r for r in render_runs(project.root)}

@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    project = open_project(Path(args.project))
+    project = open_project(Path(args.project), remind_unfinished=False)
     ledger = ledger_for(project.root)
     pipelines = open_pipelines(ledger)
     if not pending_work(ledger) and not pipelines:

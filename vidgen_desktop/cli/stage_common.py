@@ -88,12 +88,24 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def open_project(path: Path) -> Project:
+def open_project(path: Path, remind_unfinished: bool = True) -> Project:
     """The project folder (made when missing); a damaged project.json opens from its backup,
     said on stderr; with no usable backup this raises (exit 2, the file named)."""
     project = Project.create(path)
     if project.recovery is not None:
         print(f"warning: {project.recovery.sentence()}", file=sys.stderr)
+    if remind_unfinished:
+        from vidgen_desktop.pipeline.ledger import Ledger
+        from vidgen_desktop.pipeline.resume import pending_work
+
+        pending = pending_work(Ledger(project.root))
+        if pending:
+            print(
+                f"note: this project has unfinished GPU work ({len(pending.jobs)} job(s), "
+                f"{len(pending.renders)} render(s)); `vidgen resume --project {project.root}` "
+                "picks it up.",
+                file=sys.stderr,
+            )
     return project
 
 
