@@ -60,7 +60,7 @@ def test_a_format_1_project_opens_unchanged(tmp_path):
     project.save()  # saving upgrades the format; nothing is dropped
     again = json.loads((root / "project.json").read_text())
     assert again["schema_version"] == project_file.SCHEMA_VERSION
-    assert again["takes"] == [dict(t, made_from={}) for t in raw["takes"]]
+    assert again["takes"] == [dict(t, made_from={}, draft=False) for t in raw["takes"]]
 
 
 def test_every_save_keeps_the_previous_good_file(tmp_path, monkeypatch):

@@ -53,7 +53,7 @@ def test_run_makes_every_stage_and_reports_our_overhead(capsys, tmp_path, fake_c
     ]
     table = err[err.index("our overhead") :].splitlines()
     assert [row.split()[0] for row in table[1:6]] == ["script", "voice", "image", "video", "all"]
-    assert "Estimated time: unknown until the first run" in err
+    assert "Estimated time: unknown: no run of this workflow on this machine yet" in err
     # the voice text is the scene's, the video got both uploads
     prompts = queued(fake_comfy)
     assert len(prompts) == 3

@@ -117,7 +117,7 @@ def test_video_options_and_cost(capsys, tmp_path, fake_comfy, fake_ollama):
     )
     assert rc == 0, err
     assert "Cost: 3 chunks × 77 frames, 155 frames at 16 fps (9.63 s), 12 sampler steps" in err
-    assert "Estimated time: unknown until the first run on this machine" in err
+    assert "Estimated time: unknown: no run of this workflow on this machine yet" in err
     # one prompt per chunk, then the assembly
     first, second, third, assembly = queued(fake_comfy)
     base = next(n["inputs"] for n in first.values() if n["class_type"] == "WanSoundImageToVideo")

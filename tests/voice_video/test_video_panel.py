@@ -76,7 +76,7 @@ def test_cost_before_queueing_follows_the_voice_length(qtbot, window, scene):
     text = panel.cost_label.text()
     assert "3 chunks of 77 frames → 155 frames at 16 fps" in text
     assert "60 sampler steps (3 × 20)" in text
-    assert "unknown until the first run" in text
+    assert "Estimated time: unknown: no run of this workflow on this machine yet" in text
     panel.lora.setChecked(True)  # the 4-step LoRA brings its own step count
     assert panel.steps.value() == 4 and "12 sampler steps" in panel.cost_label.text()
     panel.seconds.setValue(4.8)
@@ -134,8 +134,10 @@ def test_multi_chunk_render_reaches_100_only_with_the_mp4_on_disk(qtbot, window,
     assert not panel.sound_warning.isVisibleTo(panel)
     take = project.chosen_take("video")
     assert take.info["has_audio"] is True and take.settings["chunks"] == 3
-    assert "Estimated time: about" in panel.cost_label.text()
-    assert window.context.step_rates.get(take.workflow) is not None
+    qtbot.waitUntil(lambda: "Estimated time: about" in panel.cost_label.text(), timeout=5000)
+    assert "from 1 run on this machine" in panel.cost_label.text()
+    (timing,) = window.context.timings.runs(take.workflow, fake_comfy.url)
+    assert timing.shape.calls == 3 and timing.parts["sample"] > 0
 
 
 def test_cancel_mid_chunk_asks_first_and_keeps_nothing(

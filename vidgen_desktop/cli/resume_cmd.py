@@ -22,7 +22,7 @@ from vidgen_desktop.cli.stage_common import (
     detach_event,
     open_project,
     settings_from,
-    step_rates,
+    timings,
 )
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 settings,
                 StageHooks(report_for=lambda s: StderrProgress(args.quiet, prefix=f"  {s}: ")),
                 token=token,
-                step_rates=step_rates(),
+                timings=timings(),
                 detach=detach,
             )
             results = cancellable("run", partial(runner.go_on, record, resumed), token)

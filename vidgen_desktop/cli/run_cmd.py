@@ -33,9 +33,9 @@ from vidgen_desktop.cli.stage_common import (
     parse_size,
     positive,
     settings_from,
-    step_rates,
+    timings,
 )
-from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, cost_lines, video_inputs
+from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, report_for, video_inputs
 from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.comfy.errors import Detached
@@ -50,7 +50,6 @@ from vidgen_desktop.pipeline.inputs import (
     DEFAULT_ASPECT,
     ImageInputs,
     image_request,
-    video_request,
 )
 from vidgen_desktop.pipeline.run_all import (
     COMFY_STAGES,
@@ -316,7 +315,7 @@ class Pipeline:
             self.settings,
             hooks,
             token=self.token,
-            step_rates=step_rates(),
+            timings=timings(),
             detach=detach_event(self.args),
         )
         cancellable("run", lambda: runner.run(stages), self.token)
@@ -388,10 +387,10 @@ class Pipeline:
             return image_request(wf, inputs)
         values = {"seed": a.seed, "size": a.video_size, "steps": a.video_steps, "lora": a.lora}
         inputs_v = video_inputs(self.project, self.scene(), values, "vidgen run", "--video-size")
-        request, plan = video_request(wf, inputs_v)
-        for line in cost_lines(wf, plan):
+        plan_report = report_for(wf, inputs_v, self.settings)
+        for line in plan_report.lines():
             report.say(line)
-        return request
+        return plan_report.request
 
     def timing_table(self) -> str:
         rows = [f"{'stage':<7} {'total':>9} {'server':>9} {'hand-off':>9} {'our overhead':>13}"]

@@ -25,9 +25,9 @@ from vidgen_desktop.paths import user_paths
 from vidgen_desktop.pipeline import (
     StageOutcome,
     StageRequest,
-    StepRates,
     run_stage,
 )
+from vidgen_desktop.pipeline.timings import TimingStore
 
 T = TypeVar("T")
 
@@ -109,8 +109,9 @@ def open_project(path: Path, remind_unfinished: bool = True) -> Project:
     return project
 
 
-def step_rates() -> StepRates:
-    return StepRates(user_paths().data_dir / "step_rates.json")
+def timings() -> TimingStore:
+    """What runs took on this machine (the same file the window uses)."""
+    return TimingStore(user_paths().data_dir / "timings.json")
 
 
 class StderrProgress:
@@ -210,7 +211,7 @@ def run_comfy_stage(
             report,
             token,
             settings=settings,
-            step_rates=step_rates(),
+            timings=timings(),
             detach=detach,
         ),
         token,

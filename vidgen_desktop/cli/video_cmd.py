@@ -1,13 +1,15 @@
 """`vidgen video`: the chosen image + voice takes → a talking MP4, headless, same core as the panel.
 
 Every Video panel setting is an option. Before queueing it prints the cost (chunks, frames, steps,
-and a time estimate only once this machine has a measured step rate). Progress goes to stderr,
-the MP4's path to stdout.
+size, LoRA) and the time estimate from earlier runs here (pipeline.estimate; "unknown" with none);
+`--dry-run [--json]` prints only that, `--draft` renders the cheap preview. Progress goes to
+stderr, the MP4's path to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,18 +26,21 @@ from vidgen_desktop.cli.stage_common import (
     read_scene,
     run_comfy_stage,
     settings_from,
-    step_rates,
+    timings,
 )
 from vidgen_desktop.comfy import ComfyClient
-from vidgen_desktop.core.errors import InvalidInput
+from vidgen_desktop.core.errors import InvalidInput, ServerUnavailable
 from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.gpu.readings import card_memory
 from vidgen_desktop.pipeline import StageOutcome
-from vidgen_desktop.pipeline.inputs import VideoInputs, video_request
+from vidgen_desktop.pipeline.inputs import VideoInputs
 from vidgen_desktop.pipeline.stage_job import choose_workflow
-from vidgen_desktop.workflow import Stage, VideoPlan, Workflow
+from vidgen_desktop.pipeline.video_plan import VideoReport, video_report
+from vidgen_desktop.workflow import Stage, Workflow, named_workflow, shipped_workflows
 
 NO_SOUND = (
     "this workflow's video has no sound (its MP4 has no audio track); the take is kept as it is"
@@ -81,8 +86,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="use the 4-step LoRA (4 steps, cfg 1)",
     )
     lora.add_argument(
-        "--no-lora", dest="lora", action="store_false", help="no LoRA (default: the workflow's)"
+        "--no-lora",
+        dest="lora",
+        action="store_false",
+        help="no LoRA (default: the LoRA on GPUs of 16 GB or less, else none)",
     )
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="a cheap preview: the first chunk at about 288 px on the short side with the 4-step "
+        "LoRA, same image, speech, prompts and seed (kept as a draft take, never chosen)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and the time estimate; queue nothing",
+    )
+    p.add_argument("--json", action="store_true", help="with --dry-run: one JSON object on stdout")
     p.set_defaults(func=run)
 
 
@@ -151,15 +171,31 @@ def video_inputs(
     )
 
 
-def cost_lines(wf: Workflow, plan: VideoPlan) -> list[str]:
-    rate = step_rates().get(wf.name)
-    estimate = plan.estimate_seconds(rate)
-    when = (
-        f"about {format_duration(estimate)} (measured {rate:.1f} s/step here)"
-        if estimate is not None
-        else "unknown until the first run on this machine"
-    )
-    return [f"Cost: {plan.summary()}", f"Estimated time: {when}"]
+def report_for(
+    wf: Workflow, inputs: VideoInputs, settings: Settings, *, draft: bool = False
+) -> VideoReport:
+    """The request and what it costs here (the card's memory decides the LoRA's default)."""
+    if inputs.lora is None and "lora" in wf.params:
+        inputs.card_bytes = card_memory(settings.comfyui_url)
+    return video_report(wf, inputs, timings().runs(wf.name, settings.comfyui_url), draft=draft)
+
+
+def dry_workflow(args: argparse.Namespace, settings: Settings) -> Workflow:
+    """The workflow a run would use, without needing the server (it may be down)."""
+    if args.workflow:
+        return named_workflow(args.workflow, Stage.VIDEO)
+    client = ComfyClient(settings.comfyui_url)
+    try:
+        return choose_workflow(Stage.VIDEO, None, settings.workflows.get("video", ""), client)
+    except ServerUnavailable:
+        remembered = settings.workflows.get("video", "")
+        return (
+            named_workflow(remembered, Stage.VIDEO)
+            if remembered
+            else shipped_workflows(stage=Stage.VIDEO)[0]
+        )
+    finally:
+        client.close()
 
 
 def check_sound(project: Project, outcome: StageOutcome) -> bool | None:
@@ -175,14 +211,28 @@ def run(args: argparse.Namespace) -> int:
     if args.scene and project.data.scene != scene:
         project.set_scene(scene)
     report = StderrProgress(args.quiet)
+    if args.json and not args.dry_run:
+        raise InvalidInput("--json goes with --dry-run (a render prints its file's path).")
+    if args.dry_run:
+        wf = dry_workflow(args, settings)
+        inputs = video_inputs(project, scene, vars(args), "vidgen video")
+        plan_report = report_for(wf, inputs, settings, draft=args.draft)
+        if args.json:
+            sys.stdout.write(json.dumps(plan_report.as_json(), indent=2) + "\n")
+        else:
+            print(f"Workflow: {wf.name} (dry run: nothing is queued)", file=sys.stderr)
+            sys.stdout.write("\n".join(plan_report.lines()) + "\n")
+        return 0
     client = ComfyClient(settings.comfyui_url)
     try:
         wf = choose_workflow(
             Stage.VIDEO, args.workflow, settings.workflows.get("video", ""), client
         )
-        request, plan = video_request(wf, video_inputs(project, scene, vars(args), "vidgen video"))
+        inputs = video_inputs(project, scene, vars(args), "vidgen video")
+        plan_report = report_for(wf, inputs, settings, draft=args.draft)
+        request, plan = plan_report.request, plan_report.plan
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
-        for line in cost_lines(wf, plan):
+        for line in plan_report.lines():
             report.say(line)
         outcome = run_comfy_stage(
             client, project, request, settings, report, detach=detach_event(args)
@@ -192,7 +242,10 @@ def run(args: argparse.Namespace) -> int:
     if check_sound(project, outcome) is False:
         print(f"warning: {NO_SOUND}", file=sys.stderr)
     seed = f", seed {outcome.seed}" if outcome.seed is not None else ""
-    report.say(f"done: {plan.chunks} chunk(s) in {format_duration(outcome.job.elapsed_s)}{seed}")
+    what = "draft" if args.draft else f"{plan.chunks} chunk(s)"
+    report.say(f"done: {what} in {format_duration(outcome.job.elapsed_s)}{seed}")
+    if args.draft and outcome.seed is not None and args.seed is None:
+        report.say(f"the full render matches this draft with --seed {outcome.seed}")
     sys.stdout.write(f"{project.path_of(outcome.take)}\n")
     sys.stdout.flush()
     return 0

@@ -57,6 +57,9 @@ class JobResult:
     #: monotonic time the finish was seen (executing null / history) and the files were on disk
     finished_at: float = 0.0
     on_disk_at: float = 0.0
+    #: node id → seconds it ran; sampler node id → seconds of each step (this machine's numbers)
+    node_seconds: dict[str, float] = field(default_factory=dict)
+    step_gaps: dict[str, list[float]] = field(default_factory=dict)
 
     def first(self, kind: str) -> OutputFile | None:
         return next((f for f in self.files if f.kind == kind), None)
@@ -85,6 +88,8 @@ class JobOptions:
     detach: threading.Event | None = None
     #: project folder the outputs go to (default: the stage's folder)
     folder: str | None = None
+    #: put before each downloaded file's name (a draft's files say so: "draft-…")
+    file_prefix: str = ""
 
 
 def run_job(
@@ -170,6 +175,7 @@ class _Job:
             entry = self._finished(entry)
         self._state("finished", {})
         finished_at = time.monotonic()
+        self.tracker.finished()
         files = self._download(entry)
         on_disk = time.monotonic()
         elapsed = on_disk - self.t0
@@ -183,7 +189,14 @@ class _Job:
             )
         )
         return JobResult(
-            self.pid, files, elapsed, sorted(self.tracker.cached), finished_at, on_disk
+            self.pid,
+            files,
+            elapsed,
+            sorted(self.tracker.cached),
+            finished_at,
+            on_disk,
+            node_seconds=dict(self.tracker.node_seconds),
+            step_gaps={k: list(v) for k, v in self.tracker.step_gaps.items()},
         )
 
     def _state(self, state: str, details: dict[str, Any]) -> None:
@@ -386,7 +399,9 @@ class _Job:
         if "/" in ref.filename or "\\" in ref.filename or ".." in ref.filename:
             log.warning("server sent a file name with path parts: %r (sanitised)", ref.filename)
         # sanitised, inside the project
-        target = self.project.unique_path(self.opt.folder or self.stage, ref.filename)
+        target = self.project.unique_path(
+            self.opt.folder or self.stage, self.opt.file_prefix + ref.filename
+        )
         last = [0.0]
 
         def on_bytes(done: int, total: int | None) -> None:

@@ -33,6 +33,12 @@ class ProgressTracker:
         self.queue_remaining = 0
         self._last_step_t: float | None = None
         self._sec_per_step: float | None = None
+        #: measured on this machine, for the estimate (pipeline.timings): seconds from a node's
+        #: `executing` to the next one's (model loads land on their loader's first use), and
+        #: the gaps between a sampler's consecutive steps
+        self.node_seconds: dict[str, float] = {}
+        self.step_gaps: dict[str, list[float]] = {}
+        self._node_t0: dict[str, float] = {}
 
     # -- events ---------------------------------------------------------------------------
     def on_cached(self, nodes: tuple[str, ...]) -> None:
@@ -41,8 +47,11 @@ class ProgressTracker:
         self.samplers_done.update(n for n in nodes if n in self.samplers)
 
     def on_executing(self, node: str) -> None:
+        now = time.monotonic()
         if self.current is not None and self.current != node:
             self._finish(self.current)
+            self._close(self.current, now)
+        self._node_t0.setdefault(node, now)
         self.current = node
         if node not in self.samplers:
             self.step = None
@@ -57,6 +66,8 @@ class ProgressTracker:
         prev = self.step
         if prev is not None and value > prev[0] and self._last_step_t is not None:
             per = (now - self._last_step_t) / (value - prev[0])
+            if node is not None:
+                self.step_gaps.setdefault(node, []).append(per)
             self._sec_per_step = (
                 per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
             )
@@ -77,6 +88,15 @@ class ProgressTracker:
             self.samplers_done.add(node)
             if self.current == node:
                 self.step = None
+
+    def _close(self, node: str, now: float) -> None:
+        if node not in self.node_seconds and node in self._node_t0:
+            self.node_seconds[node] = now - self._node_t0[node]
+
+    def finished(self) -> None:
+        """The prompt ended: the last node's time is known too."""
+        if self.current is not None:
+            self._close(self.current, time.monotonic())
 
     # -- numbers --------------------------------------------------------------------------
     def fraction(self) -> float:

@@ -60,6 +60,8 @@ class Take(BaseModel):
     #: what it was made from: each input's fingerprint ("text" → hash) and the upstream takes
     #: ("take:image" → take id); a stage whose inputs differ now is out of date
     made_from: dict[str, str] = Field(default_factory=dict)
+    #: a cheap preview of the real job: shown with a badge, never chosen by itself
+    draft: bool = False
 
 
 class SceneVersion(BaseModel):
@@ -188,10 +190,12 @@ class Project:
     def relative(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
 
-    def add_take(self, take: Take, choose: bool = True) -> Take:
+    def add_take(self, take: Take, choose: bool | None = None) -> Take:
+        """Keep the take; it becomes the stage's chosen one unless it is a draft (or `choose`
+        says otherwise)."""
         self.data.takes.append(take)
         self.missing.discard(take.id)
-        if choose:
+        if choose if choose is not None else not take.draft:
             self.data.chosen[take.stage] = take.id
         self.save()
         return take

@@ -328,10 +328,38 @@ def gpu_snapshot(
     return GpuSnapshot("none", ollama_bytes=ollama_bytes, ollama_models=models, notes=tuple(notes))
 
 
+def is_local(url: str) -> bool:
+    """The server runs on this machine (NVML here reads its GPU)."""
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.startswith("127.")
+
+
+def card_memory(comfy_url: str, timeout_s: float = 2.0) -> int | None:
+    """The memory of the GPU ComfyUI renders on, in bytes (None when it cannot be read): NVML
+    when ComfyUI runs here, else ComfyUI's own /system_stats."""
+    if is_local(comfy_url):
+        try:
+            reading = read_nvml()
+        except Exception as exc:
+            log.debug("nvml reader failed: %s", exc)
+            reading = None
+        if reading is not None:
+            return reading.total_bytes
+    try:
+        dev = fetch_comfy_stats(comfy_url, timeout_s).primary_gpu()
+    except Exception as exc:
+        log.debug("comfy stats failed: %s", exc)
+        return None
+    return dev.vram_total if dev is not None else None
+
+
 def snapshot_for(ollama_url: str, comfy_url: str, timeout_s: float = 2.0) -> GpuSnapshot:
-    """The production wiring: real NVML, real servers."""
+    """The production wiring: real NVML (when ComfyUI runs on this machine: else this
+    machine's GPU is not the one that renders), real servers."""
     return gpu_snapshot(
-        nvml=read_nvml,
+        nvml=read_nvml if is_local(comfy_url) else None,
         comfy_stats=lambda: fetch_comfy_stats(comfy_url, timeout_s),
         ollama_ps=lambda: fetch_ollama_ps(ollama_url, timeout_s),
     )

@@ -13,7 +13,7 @@ _EXPORTS = {
     "PreflightFailed": "types",
     "StageOutcome": "types",
     "StageRequest": "types",
-    "StepRates": "step_rates",
+    "TimingStore": "timings",
     "check_workflow": "stage_job",
     "run_stage": "stage_job",
 }

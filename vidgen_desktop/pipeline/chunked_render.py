@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,9 @@ class ChunkedRender:
         self.started = self._chunk_started = time.monotonic()
         self.chunk_seconds: list[float] = []
         self.template: dict[str, Any] = {}
+        #: every prompt's graph and result, for the run's timing (pipeline.timings)
+        self.graphs: list[dict[str, Any]] = []
+        self.results: list[JobResult] = []
         self.resubmit_lost = True
         #: a chunk was sent by this call (--detach sends one, then leaves the rest to resume)
         self.sent_any = False
@@ -176,6 +179,7 @@ class ChunkedRender:
             bound.seed,
             settings,
             dict(self.request.made_from),
+            draft=self.request.draft,
         )
         self.frames = bound.video.frames
         return bound.graph
@@ -317,7 +321,7 @@ class ChunkedRender:
         attach: bool,
     ) -> JobResult:
         self.sent_any = self.sent_any or not attach
-        return run_recorded(
+        result = run_recorded(
             self.client,
             self.project,
             self.ledger,
@@ -330,6 +334,9 @@ class ChunkedRender:
             detach=self.detach,
             attach=attach,
         )
+        self.graphs.append(graph)
+        self.results.append(result)
+        return result
 
     def _uploaded(self, run: RunRecord, k: int) -> str:
         """Chunk k's latent in this server's input folder (uploaded once per server)."""
@@ -361,6 +368,20 @@ class ChunkedRender:
             except VidGenError as exc:  # a leftover file is not worth failing a finished render
                 log.warning("could not remove %s from ComfyUI's input folder: %s", name, exc)
 
+    def _whole_eta(self, k: int, p: Progress) -> float | None:
+        """The estimate's model at today's live step rate, for every chunk left and the
+        assembly (pipeline.estimate.render_eta)."""
+        from vidgen_desktop.pipeline.estimate import render_eta, shape_of
+
+        est = self.request.estimate
+        if est is None:
+            return None
+        try:
+            shape = shape_of(self.request)
+        except VidGenError:
+            return None
+        return render_eta(est, shape, k, p.extra.get("step"), p.extra.get("steps"), p.eta_s)
+
     def _relay(self, k: int, n: int, assembly: bool = False) -> ProgressCallback:
         """Chunk-level reports as the whole render's: its fraction and its time left."""
         chunk_share = (1.0 - ASSEMBLY_SHARE) / n
@@ -372,15 +393,18 @@ class ChunkedRender:
                 done = assembly and p.fraction >= 1.0  # only the MP4 on disk is 100 %
                 p = replace(p, fraction=1.0 if done else min(0.99, base + share * p.fraction))
             if p.eta_s is not None and not assembly:
-                # the chunks after this one take what the finished ones took (this one's
-                # elapsed + left before any finished)
-                this_chunk = time.monotonic() - self._chunk_started + p.eta_s
-                average = (
-                    sum(self.chunk_seconds) / len(self.chunk_seconds)
-                    if self.chunk_seconds
-                    else this_chunk
-                )
-                p = replace(p, eta_s=p.eta_s + (n - k) * average)
+                whole = self._whole_eta(k, p)
+                if whole is None:
+                    # no estimate yet: the chunks after this one take what the finished ones
+                    # took (this one's elapsed + left before any finished)
+                    this_chunk = time.monotonic() - self._chunk_started + p.eta_s
+                    average = (
+                        sum(self.chunk_seconds) / len(self.chunk_seconds)
+                        if self.chunk_seconds
+                        else this_chunk
+                    )
+                    whole = p.eta_s + (n - k) * average
+                p = replace(p, eta_s=whole)
             self.report(
                 replace(
                     p,
@@ -393,6 +417,14 @@ class ChunkedRender:
         return relay
 
 
+@dataclass
+class RenderDone:
+    take: Take
+    result: JobResult
+    graphs: list[dict[str, Any]]
+    results: list[JobResult]
+
+
 def render_chunked(
     client: ComfyClient,
     project: Project,
@@ -401,5 +433,7 @@ def render_chunked(
     report: ProgressCallback,
     token: CancelToken,
     detach: threading.Event | None = None,
-) -> tuple[Take, JobResult]:
-    return ChunkedRender(client, project, ledger, request, report, token, detach).run()
+) -> RenderDone:
+    render = ChunkedRender(client, project, ledger, request, report, token, detach)
+    take, result = render.run()
+    return RenderDone(take, result, render.graphs, render.results)

@@ -244,8 +244,10 @@ class VideoInputs:
     steps: int | None = None
     fps: float | None = None
     seed: int | None = None
-    #: the fast 4-step LoRA; None = the workflow's default
+    #: the fast 4-step LoRA; None = the default for the card (see default_lora)
     lora: bool | None = None
+    #: the GPU's memory in bytes, when known (it decides the LoRA's default)
+    card_bytes: int | None = None
     #: which takes the inputs are (kept with the take: what it was made from)
     image_take: str | None = None
     voice_take: str | None = None
@@ -260,16 +262,44 @@ def video_sizes(workflow: Workflow) -> list[tuple[int, int]]:
     return sizes
 
 
-def default_lora(workflow: Workflow) -> bool:
-    return "lora" in workflow.params and bool(workflow.default("lora") or False)
+#: cards with this much memory or less render with the fast path by default
+FAST_PATH_MAX_BYTES = 16 * 1024**3
 
 
-def video_steps(workflow: Workflow, steps: int | None, lora: bool | None) -> int | None:
+def default_lora(workflow: Workflow, card_bytes: int | None = None) -> bool:
+    """The fast 4-step LoRA on cards of 16 GB or less (hours become minutes there), the full
+    path on bigger ones; the workflow's own default while the card is unknown."""
+    if "lora" not in workflow.params:
+        return False
+    if card_bytes is not None and card_bytes > 0:
+        return card_bytes <= FAST_PATH_MAX_BYTES
+    return bool(workflow.default("lora") or False)
+
+
+def card_reason(workflow: Workflow, card_bytes: int | None) -> str:
+    """One line on why the Video stage's default is what it is ("" when the card is unknown)."""
+    if "lora" not in workflow.params or not card_bytes:
+        return ""
+    gb = card_bytes / 1024**3
+    info = workflow.manifest.video
+    steps = info.lora_steps if info and info.lora_steps else 4
+    full = int(workflow.default("steps") or 20)
+    if card_bytes <= FAST_PATH_MAX_BYTES:
+        return (
+            f"Your GPU has {gb:.0f} GB: the fast path ({steps}-step LoRA at cfg 1) is the "
+            f"default, about {full * 2 // steps}× less sampling than {full} steps."
+        )
+    return f"Your GPU has {gb:.0f} GB: the full {full}-step path is the default."
+
+
+def video_steps(
+    workflow: Workflow, steps: int | None, lora: bool | None, card_bytes: int | None = None
+) -> int | None:
     """Explicit steps > the LoRA's step count when it is on > the workflow's default."""
     if steps is not None:
         return steps
     info = workflow.manifest.video
-    use_lora = default_lora(workflow) if lora is None else lora
+    use_lora = default_lora(workflow, card_bytes) if lora is None else lora
     if use_lora and info is not None and info.lora_steps:
         return int(info.lora_steps)
     default = workflow.default("steps")
@@ -277,7 +307,7 @@ def video_steps(workflow: Workflow, steps: int | None, lora: bool | None) -> int
 
 
 def video_plan(workflow: Workflow, inputs: VideoInputs) -> VideoPlan:
-    steps = video_steps(workflow, inputs.steps, inputs.lora)
+    steps = video_steps(workflow, inputs.steps, inputs.lora, inputs.card_bytes)
     return plan_video(
         workflow,
         seconds=float(inputs.seconds),
@@ -338,7 +368,7 @@ def video_request(workflow: Workflow, inputs: VideoInputs) -> tuple[StageRequest
         params["steps"] = settings["steps"] = plan.steps_per_chunk
     if "lora" in wanted:
         params["lora"] = settings["4-step LoRA"] = (
-            default_lora(workflow) if inputs.lora is None else inputs.lora
+            default_lora(workflow, inputs.card_bytes) if inputs.lora is None else inputs.lora
         )
     if inputs.fps is not None:
         params["fps"] = inputs.fps

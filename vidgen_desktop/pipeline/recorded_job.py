@@ -22,6 +22,7 @@ from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.mp4 import has_audio_track
 from vidgen_desktop.core.progress import ProgressCallback
 from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.pipeline.draft import FILE_PREFIX
 from vidgen_desktop.pipeline.ledger import JobRecord, Ledger
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,13 @@ def run_recorded(
         ledger.update(pid, state)
 
     options = JobOptions(
-        kinds=kinds, prompt_id=pid, attach=attach, on_state=on_state, detach=detach, folder=folder
+        kinds=kinds,
+        prompt_id=pid,
+        attach=attach,
+        on_state=on_state,
+        detach=detach,
+        folder=folder,
+        file_prefix=FILE_PREFIX if record.take.get("draft") else "",
     )
     try:
         result = run_job(client, graph or {}, report, token, project, record.stage, options)
@@ -132,9 +139,11 @@ def take_template(
     made_from: dict[str, str],
     width: int | None = None,
     height: int | None = None,
+    draft: bool = False,
 ) -> dict[str, Any]:
     """The take a job will make, minus what only its files say (kept in its ledger entry)."""
     return {
+        "draft": draft,
         "stage": stage,
         "kind": kind,
         "workflow": workflow,

@@ -22,7 +22,7 @@ from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.pipeline.ledger import Ledger, RunRecord, ledger_for
 from vidgen_desktop.pipeline.saved_inputs import saved_request, saved_workflow_name
 from vidgen_desktop.pipeline.stage_job import choose_workflow, run_stage
-from vidgen_desktop.pipeline.step_rates import StepRates
+from vidgen_desktop.pipeline.timings import TimingStore
 from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
 from vidgen_desktop.workflow import Stage, Workflow
 
@@ -77,7 +77,7 @@ class PipelineRun:
     settings: Settings
     hooks: StageHooks
     token: CancelToken = field(default_factory=CancelToken)
-    step_rates: StepRates | None = None
+    timings: TimingStore | None = None
     detach: threading.Event | None = None
 
     @property
@@ -142,7 +142,7 @@ class PipelineRun:
             hooks.report_for(stage),
             self.token,
             settings=self.settings,
-            step_rates=self.step_rates,
+            timings=self.timings,
             ledger=self.ledger,
             detach=self.detach,
         )

@@ -23,6 +23,7 @@ from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.core.project import Project, TakeKind
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.gpu import handoff
+from vidgen_desktop.pipeline.estimate import shape_of
 from vidgen_desktop.pipeline.ledger import Ledger, ledger_for
 from vidgen_desktop.pipeline.recorded_job import (
     file_digest,
@@ -32,7 +33,7 @@ from vidgen_desktop.pipeline.recorded_job import (
     take_from,
     take_template,
 )
-from vidgen_desktop.pipeline.step_rates import StepRates
+from vidgen_desktop.pipeline.timings import RunTiming, TimingStore, measure
 from vidgen_desktop.pipeline.types import PreflightFailed, StageOutcome, StageRequest
 from vidgen_desktop.workflow import (
     Problem,
@@ -83,7 +84,7 @@ def run_stage(
     token: CancelToken,
     *,
     settings: Settings,
-    step_rates: StepRates | None = None,
+    timings: TimingStore | None = None,
     add_to_project: bool = True,
     ledger: Ledger | None = None,
     detach: threading.Event | None = None,
@@ -115,15 +116,17 @@ def run_stage(
     if request.stage == "video" and chunked(wf, request):
         from vidgen_desktop.pipeline.chunked_render import render_chunked
 
-        take, result = render_chunked(
-            client, project, ledger, request, report, token, detach=detach
+        render = render_chunked(client, project, ledger, request, report, token, detach=detach)
+        take, result = render.take, render.result
+        timing = _keep_timing(
+            timings, client, request, render.graphs, render.results, result.elapsed_s
         )
-        steps = int(take.settings.get("steps") or 0) * int(take.settings.get("chunks") or 1)
-        rate = step_rates.record(wf.name, result.elapsed_s, steps) if step_rates and steps else None
         if add_to_project:
             project.add_take(take)
-        return StageOutcome(take, result, take.seed, hand, rate, [])
+        rate = timing.step_s if timing else None
+        return StageOutcome(take, result, take.seed, hand, rate, [], timing)
 
+    report = _whole_render_eta(report, request)
     params = dict(request.params)
     digests = {}
     for name, path in request.uploads.items():
@@ -150,6 +153,7 @@ def run_stage(
         dict(request.made_from),
         width,
         height,
+        draft=request.draft,
     )
     digest = inputs_hash(request.stage, wf.name, bound.values, digests)
     graph = readable_titles(bound.graph)
@@ -174,13 +178,64 @@ def run_stage(
         attach=attach,
     )
     take = take_from(record, result, project)
-    rate = None
-    steps = _total_steps(bound)
-    if step_rates is not None and steps:
-        rate = step_rates.record(wf.name, result.elapsed_s, steps)
+    timing = _keep_timing(timings, client, request, [graph], [result], result.elapsed_s)
     if add_to_project:
         project.add_take(take)
-    return StageOutcome(take, result, bound.seed, hand, rate, sorted(bound.ignored))
+    rate = timing.step_s if timing else None
+    return StageOutcome(take, result, bound.seed, hand, rate, sorted(bound.ignored), timing)
+
+
+def _whole_render_eta(report: ProgressCallback, request: StageRequest) -> ProgressCallback:
+    """With an estimate, the time left covers the decode and the save too, not only sampling."""
+    from vidgen_desktop.pipeline.estimate import render_eta
+
+    est = request.estimate
+    if est is None or est.seconds is None:
+        return report
+    try:
+        shape = shape_of(request)
+    except VidGenError:
+        return report
+
+    def relay(p: Progress) -> None:
+        if p.eta_s is not None:
+            whole = render_eta(
+                est, shape, shape.calls, p.extra.get("step"), p.extra.get("steps"), p.eta_s
+            )
+            if whole is not None:
+                p = replace(p, eta_s=whole)
+        report(p)
+
+    return relay
+
+
+def _keep_timing(
+    timings: TimingStore | None,
+    client: ComfyClient,
+    request: StageRequest,
+    graphs: list[dict[str, Any]],
+    results: list[Any],
+    total_s: float,
+) -> RunTiming | None:
+    """What this run took here, part by part, stored for the next estimate."""
+    try:
+        shape = shape_of(request)
+    except VidGenError:
+        return None
+    timing = measure(
+        graphs,
+        results,
+        workflow=request.workflow.name,
+        server=client.base_url,
+        stage=request.stage,
+        shape=shape,
+        total_s=total_s,
+        draft=request.draft,
+        estimate_s=request.estimate_s,
+    )
+    if timings is not None:
+        timings.add(timing)
+    return timing
 
 
 def chunked(workflow: Workflow, request: StageRequest) -> bool:
@@ -212,15 +267,3 @@ def readable_titles(graph: dict[str, Any]) -> dict[str, Any]:
             )
         out[node_id] = node
     return out
-
-
-def _total_steps(bound: Any) -> int:
-    video = getattr(bound, "video", None)
-    if video is not None and getattr(video, "total_steps", None):
-        return int(video.total_steps)
-    graph = bound.graph
-    return sum(
-        int(n["inputs"].get("steps", 0) or 0)
-        for n in graph.values()
-        if isinstance(n, dict) and isinstance(n.get("inputs", {}).get("steps"), int)
-    )

@@ -13,6 +13,7 @@ from vidgen_desktop.core.project import Take
 if TYPE_CHECKING:
     from vidgen_desktop.comfy import JobResult
     from vidgen_desktop.gpu.handoff import HandoffResult
+    from vidgen_desktop.pipeline.timings import RunTiming
     from vidgen_desktop.workflow import Problem, Workflow
 
 
@@ -46,6 +47,12 @@ class StageRequest:
     take_settings: dict[str, Any] = field(default_factory=dict)
     #: what the take will be made from (pipeline.inputs.*_made_from): out of date when it changes
     made_from: dict[str, str] = field(default_factory=dict)
+    #: a cheap preview of the real job (pipeline.draft): its take is marked and never chosen
+    draft: bool = False
+    #: what the estimate said before it ran (kept with its timing: how far off estimates are)
+    estimate_s: float | None = None
+    #: the estimate itself (pipeline.estimate.Estimate): the live ETA covers the whole render
+    estimate: Any = None
 
 
 @dataclass
@@ -57,3 +64,5 @@ class StageOutcome:
     #: measured seconds per sampler step of this run, if the workflow has steps
     step_rate: float | None = None
     ignored_params: list[str] = field(default_factory=list)
+    #: what each part of the run took here (stored for the next estimate)
+    timing: RunTiming | None = None

@@ -18,7 +18,7 @@ from vidgen_desktop.core.project import UNTITLED, Project, default_project_name,
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import UserPaths
-from vidgen_desktop.pipeline.step_rates import StepRates
+from vidgen_desktop.pipeline.timings import TimingStore
 
 if TYPE_CHECKING:
     from vidgen_desktop.comfy.client import ComfyClient
@@ -49,6 +49,8 @@ class AppContext(QObject):
     notice = Signal(str, str)
     #: a job was submitted to a queue, or ended
     jobs_changed = Signal()
+    #: the GPU's memory became known (the Video stage's defaults follow it)
+    card_changed = Signal()
 
     def __init__(
         self, paths: UserPaths, settings: Settings, project: Project | None = None
@@ -60,9 +62,12 @@ class AppContext(QObject):
         #: the scene's undo history (one per window; cleared when another project opens)
         self.undo_stack = QUndoStack(self)
         self.project: Project | None = None
-        self.step_rates = StepRates(paths.data_dir / "step_rates.json")
+        #: what runs took on this machine (the estimates come from it)
+        self.timings = TimingStore(paths.data_dir / "timings.json")
         self._clients: dict[str, ComfyClient] = {}
         self._queues: dict[str, JobQueue] = {}
+        #: the memory of the GPU ComfyUI renders on (None until read; it sets video defaults)
+        self.card_bytes: int | None = None
         if project is not None:
             self.set_project(project)
 
@@ -166,6 +171,11 @@ class AppContext(QObject):
 
     def queues(self) -> list[JobQueue]:
         return list(self._queues.values())
+
+    def set_card_bytes(self, total: int | None) -> None:
+        if total and total != self.card_bytes:
+            self.card_bytes = total
+            self.card_changed.emit()
 
     # -- settings --------------------------------------------------------------------------
     def save_settings(self) -> None:

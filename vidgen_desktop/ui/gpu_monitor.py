@@ -103,6 +103,9 @@ def install_gpu_monitor(window: Any, probe: Probe | None = None) -> GpuMonitor:
     watcher = monitor.close_watcher = _CloseWatcher(window, monitor)
     window.installEventFilter(watcher)
     context = window.context
+    if hasattr(context, "set_card_bytes"):
+        # the card's size decides the Video stage's fast-path default
+        monitor.snapshot_changed.connect(lambda snap: context.set_card_bytes(snap.total_bytes))
     if hasattr(context, "job_finished"):
         # memory changes after a job: read it once the job's own updates are on screen
         context.job_finished.connect(lambda _m: QTimer.singleShot(300, monitor.poll_now))

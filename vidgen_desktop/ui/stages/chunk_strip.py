@@ -139,3 +139,22 @@ class ChunkStrip(QWidget):
     def _clicked(self, k: int) -> None:
         if k in self.previews:
             self.watch.emit(self.previews[k])
+
+
+def progress_head(p: Progress, plan_chunks: int, samplers_seen: list[str]) -> str:
+    """ "Chunk 2/3 · step 4/20" while a sampler runs: a chunked render says which chunk; a
+    one-prompt graph has one sampler per chunk, counted as they start (in `samplers_seen`)."""
+    node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")
+    if p.extra.get("assembling"):
+        return "Putting the chunks together with the speech"
+    chunks = int(p.extra.get("chunks") or plan_chunks)
+    if p.kind != "step" or not chunks or not node or step is None or not steps:
+        return p.message
+    if p.extra.get("chunk"):
+        chunk = int(p.extra["chunk"])
+    else:
+        if node not in samplers_seen:
+            samplers_seen.append(node)
+        chunk = min(samplers_seen.index(node) + 1, chunks)
+    head = f"Chunk {chunk}/{chunks} · step {int(step)}/{int(steps)}"
+    return head if p.eta_s is not None else head + " · ETA after a few steps"

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -97,6 +98,10 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
             self.key, self.generate_text
         )
         self.generate_button.clicked.connect(self._on_primary)
+        self.draft_button = QPushButton("Draft")
+        self.draft_button.setObjectName(f"{self.key}_draft")
+        self.draft_button.clicked.connect(lambda: self.generate(draft=True))
+        action.insertWidget(1, self.draft_button)
         self.next_button.clicked.connect(self.next_requested)
 
         # -- output side ------------------------------------------------------------------------
@@ -268,6 +273,10 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
             reason = "The chosen workflow needs setup on the server (see above)."
         self.generate_button.setText("Cancel" if running else self.generate_text)
         self.generate_button.setEnabled(running or not reason)
+        self.draft_button.setEnabled(not running and not reason)
+        self.draft_button.setToolTip(
+            reason or ("Wait for the running job" if running else self.draft_tooltip)
+        )
         self.generate_button.setToolTip(
             reason or ("Stop this job (Esc)" if running else f"{self.generate_text} (Ctrl+Enter)")
         )
@@ -282,12 +291,17 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
         else:
             self.generate()
 
-    def generate(self) -> None:
+    def generate(self, draft: bool = False) -> None:
         wf = self.current_workflow()
-        if wf is None or self.project is None:
+        if wf is None or self.project is None or self.runner.is_running():
             return
         try:
-            request = self.build_request(wf)
+            if draft:
+                from vidgen_desktop.pipeline.draft import draft_request
+
+                request, _notes = draft_request(wf, self.inputs_for(wf))
+            else:
+                request = self.build_request(wf)
         except InvalidInput as exc:
             self._show_input_error(exc)  # an input to fix: no "Retry" that would fail the same way
             return
@@ -303,7 +317,8 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
         task = generate_task(
             self.context, self.project, request, self.postprocess, self.prepare_preview
         )
-        self._start_job(f"{self.title}: {wf.name}", task, "Starting…")
+        what = f"{self.title} draft" if draft else self.title
+        self._start_job(f"{what}: {wf.name}", task, "Starting…")
 
     def _start_job(self, title: str, task: JobFn, first: str, server: str | None = None) -> None:
         self._started_title = title

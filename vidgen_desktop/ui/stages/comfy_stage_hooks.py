@@ -18,6 +18,12 @@ from vidgen_desktop.workflow import Workflow
 
 class ComfyStageHooks:
     kind: TakeKind = "image"  # the take kind
+    #: what the Draft button does on this stage (its tooltip)
+    draft_tooltip: str = "A quick, cheap preview with the same inputs and seed"
+
+    def inputs_for(self, workflow: Workflow) -> Any:
+        """The typed inputs (pipeline.inputs) the widgets hold now; raises InvalidInput."""
+        raise NotImplementedError
 
     def build_inputs(self, layout: QVBoxLayout) -> None:
         raise NotImplementedError

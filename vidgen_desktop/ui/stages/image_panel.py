@@ -40,6 +40,9 @@ class ImagePanel(ComfyStagePanel):
     title = "Image"
     stage = Stage.IMAGE
     kind = "image"
+    draft_tooltip = (
+        "Half the steps at half the size: check the composition in seconds (same prompt and seed)"
+    )
     generate_text = "Generate image"
     #: 50 sampler messages/s need not each relayout the window (see bench_image_job.py)
     progress_interval_ms = 100
@@ -119,6 +122,9 @@ class ImagePanel(ComfyStagePanel):
                 self._apply_workflow_values(stored)
 
     def request_for(self, workflow: Workflow) -> StageRequest:
+        return image_request(workflow, self.inputs_for(workflow))
+
+    def inputs_for(self, workflow: Workflow) -> ImageInputs:
         positive, negative = self.prompts.values()
         if not positive:
             raise InvalidInput(
@@ -138,7 +144,7 @@ class ImagePanel(ComfyStagePanel):
             cfg=round(box.cfg.value(), 2),
             seed=box.seed_value(),
         )
-        return image_request(workflow, inputs)
+        return inputs
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         request = self.request_for(workflow)

@@ -47,7 +47,7 @@ def generate_task(
             preparing(report, prepare),
             token,
             settings=settings,
-            step_rates=context.step_rates,
+            timings=context.timings,
             add_to_project=False,
             ledger=ledger_for(project.root),
             detach=detach,

@@ -27,22 +27,26 @@ from PySide6.QtWidgets import (
 )
 
 from vidgen_desktop.core.errors import InvalidInput
-from vidgen_desktop.core.progress import Progress, format_duration
-from vidgen_desktop.core.project import Project, Take
+from vidgen_desktop.core.progress import Progress
+from vidgen_desktop.core.project import Take
 from vidgen_desktop.pipeline.inputs import (
     VideoInputs,
+    card_reason,
     default_lora,
     video_request,
     video_sizes,
     video_steps,
 )
 from vidgen_desktop.pipeline.types import StageOutcome, StageRequest
+from vidgen_desktop.pipeline.video_plan import VideoReport, video_report
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.stages.chunk_strip import progress_head
 from vidgen_desktop.ui.stages.comfy_stage import ComfyStagePanel
 from vidgen_desktop.ui.stages.stage_inputs import SceneText, SeedEdit, form_group, job_fraction_only
+from vidgen_desktop.ui.stages.video_cost import TimingsCache, cost_text
 from vidgen_desktop.ui.stages.video_output import NO_SOUND, VideoOutput
-from vidgen_desktop.workers.runner import TaskRunner
-from vidgen_desktop.workflow import Stage, VideoPlan, Workflow, plan_video
+from vidgen_desktop.ui.widgets.takes_strip import take_summary
+from vidgen_desktop.workflow import Stage, VideoPlan, Workflow
 
 if TYPE_CHECKING:
     from vidgen_desktop.pipeline.resume import ResumeOutcome
@@ -63,18 +67,22 @@ class VideoPanel(ComfyStagePanel):
     title = "Video"
     stage = Stage.VIDEO
     kind = "video"
+    draft_tooltip = (
+        "The first chunk at about 288 px with the fast 4-step LoRA: lip-sync, framing and motion "
+        "in minutes, not hours (same image, speech, prompts and seed)"
+    )
     confirm_long_cancel = True
 
     def __init__(self, context: AppContext) -> None:
-        self._rates: dict[str, float | None] = {}
         self._voice_s: float | None = None
         self._plan: VideoPlan | None = None
         self._samplers_seen: list[str] = []
         super().__init__(context)
         self.next_button.hide()  # the last stage
-        self.rate_runner = TaskRunner("video-rate", self)
-        self.rate_runner.succeeded.connect(self._on_rate)
+        self.timings = TimingsCache(lambda: context.timings, self)
+        self.timings.loaded.connect(self.update_cost)
         context.scene_changed.connect(self._fill_from_scene)
+        context.card_changed.connect(self._on_card)
         context.takes_changed.connect(lambda _stage: self._sync_upstream())
         context.project_changed.connect(lambda _p: self._sync_upstream())
         self._fill_from_scene(context.scene)
@@ -145,7 +153,14 @@ class VideoPanel(ComfyStagePanel):
         )
         self.lora.setObjectName("video_lora")
         self.lora.toggled.connect(self._on_lora)
+        self.lora.clicked.connect(self._on_lora_clicked)
         self.shape_form.addRow("", self.lora)
+        self.card_note = QLabel()
+        self.card_note.setObjectName("video_card_note")
+        self.card_note.setWordWrap(True)
+        self.card_note.setStyleSheet("color: palette(placeholder-text);")
+        self.card_note.hide()
+        self.shape_form.addRow("", self.card_note)
         self.seed = SeedEdit("video_seed")
         self.shape_form.addRow("Seed:", self.seed)
         layout.addWidget(shape_box)
@@ -194,12 +209,12 @@ class VideoPanel(ComfyStagePanel):
         image = project.chosen_take("image") if project else None
         voice = project.chosen_take("voice") if project else None
         self.image_use.setText(
-            self._take_text(project, image, "image")
+            take_summary(project, image, "image")
             if image
             else "none yet: choose an image take in the Image stage"
         )
         self.voice_use.setText(
-            self._take_text(project, voice, "voice")
+            take_summary(project, voice, "voice")
             if voice
             else "none yet: choose a voice take in the Voice stage"
         )
@@ -214,18 +229,6 @@ class VideoPanel(ComfyStagePanel):
             else "The chosen voice take's length is not known yet"
         )
         self.update_cost()
-
-    @staticmethod
-    def _take_text(project: Project | None, take: Take, stage: str) -> str:
-        number = (
-            next((i for i, t in enumerate(project.takes_for(stage), 1) if t.id == take.id), 0)
-            if project
-            else 0
-        )
-        parts = [f"take #{number}", Path(take.file).name]
-        if take.duration_s:
-            parts.append(format_duration(take.duration_s))
-        return " · ".join(parts)
 
     def _match_voice(self) -> None:
         if self._voice_s:
@@ -247,17 +250,34 @@ class VideoPanel(ComfyStagePanel):
         wanted = self.recalled(f"size.{workflow.name}", None)
         if isinstance(wanted, list) and tuple(wanted) in sizes:
             self.size_combo.setCurrentIndex(sizes.index(tuple(wanted)))
-        self.lora.blockSignals(True)
-        self.lora.setChecked(bool(self.recalled("lora", default_lora(workflow))))
-        self.lora.blockSignals(False)
-        self._apply_step_default(workflow)
+        self._apply_lora_default(workflow)
         stored = self.autosave.stored()
         if stored.get("workflow") == workflow.name:
             self.apply_workflow_values(stored)
-        if workflow.name not in self._rates and not self.rate_runner.is_running():
-            rates, name = self.context.step_rates, workflow.name
-            self.rate_runner.start(lambda report, token: (name, rates.get(name)))
+        self.load_timings(workflow)
         self.update_cost()
+
+    def _apply_lora_default(self, workflow: Workflow) -> None:
+        """The user's own choice when they made one, else the default for their card."""
+        card = self.context.card_bytes
+        self.lora.blockSignals(True)
+        self.lora.setChecked(bool(self.recalled("lora", default_lora(workflow, card))))
+        self.lora.blockSignals(False)
+        chosen = self.recalled("lora", None) is not None
+        reason = card_reason(workflow, card)
+        self.card_note.setText("" if chosen else reason)
+        self.card_note.setVisible(bool(reason) and not chosen and "lora" in workflow.params)
+        self._apply_step_default(workflow)
+
+    def _on_card(self) -> None:
+        wf = self.current_workflow()
+        if wf is not None and not self.runner.is_running():
+            self._apply_lora_default(wf)
+            self.update_cost()
+
+    def load_timings(self, workflow: Workflow, fresh: bool = False) -> None:
+        """What runs of this workflow took on this server (read off the GUI thread)."""
+        self.timings.load(workflow.name, self.context.settings.comfyui_url, fresh)
 
     def _apply_step_default(self, workflow: Workflow) -> None:
         remembered = (
@@ -271,15 +291,33 @@ class VideoPanel(ComfyStagePanel):
         if wf is not None:
             self._apply_step_default(wf)
 
-    def _on_rate(self, result: tuple[str, float | None]) -> None:
-        name, rate = result
-        self._rates[name] = rate
-        self.update_cost()
+    def _on_lora_clicked(self, on: bool) -> None:
+        self.remember("lora", on)  # the user's choice wins from now on, and is remembered
+        self.card_note.hide()
 
     # ---- cost ------------------------------------------------------------------------------------
-    def plan(self, workflow: Workflow) -> VideoPlan:
-        steps = self.steps.value() if "steps" in workflow.params else None
-        return plan_video(workflow, seconds=self.seconds.value(), steps=steps)
+    def report(self, workflow: Workflow, draft: bool = False) -> VideoReport:
+        """What a render (or its draft) of the current inputs is and costs here (no I/O)."""
+        project = self.project
+        image = project.chosen_take("image") if project else None
+        voice = project.chosen_take("voice") if project else None
+        wanted = workflow.params
+        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
+        inputs = VideoInputs(
+            image=project.path_of(image) if project and image else Path("image"),
+            audio=project.path_of(voice) if project and voice else Path("speech"),
+            positive=self.positive.text() or "(prompt)",
+            negative=self.negative.text(),
+            seconds=self.seconds.value(),
+            width=size[0] if size else None,
+            height=size[1] if size else None,
+            steps=self.steps.value() if "steps" in wanted else None,
+            seed=self.seed.value(),
+            lora=self.lora.isChecked() if "lora" in wanted else None,
+            card_bytes=self.context.card_bytes,
+        )
+        runs = self.timings.get(workflow.name, self.context.settings.comfyui_url)
+        return video_report(workflow, inputs, runs, draft=draft)
 
     def update_cost(self) -> None:
         wf = self.current_workflow()
@@ -287,30 +325,13 @@ class VideoPanel(ComfyStagePanel):
             self.cost_label.setText("Choose a workflow to see what a render costs.")
             return
         try:
-            plan = self.plan(wf)
+            full, draft = self.report(wf), self.report(wf, draft=True)
         except InvalidInput as exc:
             self.cost_label.setText("⚠ " + exc.user_text())
             self.cost_label.setStyleSheet("color: #b26a00;")
             return
         self.cost_label.setStyleSheet("")
-        rate = self._rates.get(wf.name)
-        estimate = plan.estimate_seconds(rate)
-        chunk_word = "chunk" if plan.chunks == 1 else "chunks"
-        lines = [
-            f"{plan.chunks} {chunk_word} of {plan.chunk_frames} frames → {plan.frames} frames at "
-            f"{plan.fps:g} fps ({plan.seconds:g} s)",
-            f"{plan.total_steps} sampler steps ({plan.chunks} × {plan.steps_per_chunk})",
-        ]
-        if estimate is None:
-            lines.append(
-                "Estimated time: unknown until the first run of this workflow on this machine."
-            )
-        else:
-            lines.append(
-                f"Estimated time: about {format_duration(estimate)} "
-                f"(measured here: {rate:.1f} s per step, model loading included)."
-            )
-        self.cost_label.setText("\n".join(lines))
+        self.cost_label.setText(cost_text(full, draft))
 
     # ---- autosave ------------------------------------------------------------------------------
     def input_values(self) -> dict[str, Any]:
@@ -369,6 +390,9 @@ class VideoPanel(ComfyStagePanel):
         return self._request_and_plan(workflow)[0]
 
     def _request_and_plan(self, workflow: Workflow) -> tuple[StageRequest, VideoPlan]:
+        return video_request(workflow, self.inputs_for(workflow))
+
+    def inputs_for(self, workflow: Workflow) -> VideoInputs:
         project = self.project
         missing = self.missing_inputs()
         if project is None or missing:
@@ -390,8 +414,9 @@ class VideoPanel(ComfyStagePanel):
             lora=self.lora.isChecked() if "lora" in wanted else None,
             image_take=image.id,
             voice_take=voice.id,
+            card_bytes=self.context.card_bytes,
         )
-        return video_request(workflow, inputs)
+        return inputs
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         request, plan = self._request_and_plan(workflow)
@@ -416,31 +441,29 @@ class VideoPanel(ComfyStagePanel):
         super()._on_progress(job_fraction_only(p))
 
     def progress_head(self, p: Progress) -> str:
-        """ "Chunk 2/3 · step 4/20" while a sampler runs: a chunked render says which chunk; a
-        one-prompt graph has one sampler per chunk, counted as they start."""
-        plan = self._plan
-        node, step, steps = p.extra.get("node"), p.extra.get("step"), p.extra.get("steps")
-        if p.extra.get("assembling"):
-            return "Putting the chunks together with the speech"
-        chunks = int(p.extra.get("chunks") or (plan.chunks if plan else 0))
-        if p.kind != "step" or not chunks or not node or step is None or not steps:
-            return p.message
-        if p.extra.get("chunk"):
-            chunk = int(p.extra["chunk"])
-        else:
-            if node not in self._samplers_seen:
-                self._samplers_seen.append(node)
-            chunk = min(self._samplers_seen.index(node) + 1, chunks)
-        head = f"Chunk {chunk}/{chunks} · step {int(step)}/{int(steps)}"
-        return head if p.eta_s is not None else head + " · ETA after a few steps"
+        """ "Chunk 2/3 · step 4/20" while a sampler runs (see chunk_strip.progress_head)."""
+        return progress_head(p, self._plan.chunks if self._plan else 0, self._samplers_seen)
+
+    def adopt_seed(self, seed: int | None) -> None:
+        """A draft's seed goes into an empty Seed field, so the full render matches the draft."""
+        if seed is not None and self.seed.value() is None:
+            self.seed.set_value(seed)
+            self.banner.show_message(
+                f"The draft is a take marked “draft” (not chosen). Its seed {seed} is now in the "
+                "Seed field, so the full render matches what you saw.",
+                level="info",
+            )
 
     def show_preview(self, data: bytes) -> None:
         self.view.show_preview(data)
 
     def _on_succeeded(self, outcome: StageOutcome | ResumeOutcome) -> None:
-        if isinstance(outcome, StageOutcome) and outcome.step_rate:
-            self._rates[outcome.take.workflow] = outcome.step_rate
         super()._on_succeeded(outcome)
+        wf = self.current_workflow()
+        if wf is not None:
+            self.load_timings(wf, fresh=True)  # the next estimate knows this run
+        if isinstance(outcome, StageOutcome) and outcome.take.draft:
+            self.adopt_seed(outcome.seed)
         takes = [outcome.take] if isinstance(outcome, StageOutcome) else outcome.takes
         if takes:
             self.chunks.finished()
@@ -459,6 +482,6 @@ class VideoPanel(ComfyStagePanel):
         self.view.show_take(take, path)
 
     def shutdown(self) -> None:
-        self.rate_runner.shutdown(5000)
+        self.timings.shutdown()
         self.view.shutdown()
         super().shutdown()

@@ -66,6 +66,10 @@ class VoicePanel(ComfyStagePanel):
     title = "Voice"
     stage = Stage.VOICE
     kind = "audio"
+    draft_tooltip = (
+        "Only the first sentences (a song: its first 15 s), to hear the voice quickly "
+        "(same voice and seed)"
+    )
 
     def __init__(self, context: AppContext) -> None:
         super().__init__(context)
@@ -236,9 +240,9 @@ class VoicePanel(ComfyStagePanel):
         self.timing.setText(("⚠ " if check.level == "warn" else "") + check.message)
         self.timing.setStyleSheet(_WARN_STYLE if check.level != "ok" else _OK_STYLE)
 
-    def generate(self) -> None:
+    def generate(self, draft: bool = False) -> None:
         check = self.length_check()
-        if check.level == "warn" and self.current_workflow() is not None:
+        if check.level == "warn" and self.current_workflow() is not None and not draft:
             answer = QMessageBox.question(
                 self,
                 "Text and length do not match",
@@ -248,7 +252,7 @@ class VoicePanel(ComfyStagePanel):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        super().generate()
+        super().generate(draft)
 
     # ---- workflow ------------------------------------------------------------------------------
     def workflow_changed(self, workflow: Workflow | None) -> None:
@@ -370,8 +374,11 @@ class VoicePanel(ComfyStagePanel):
 
     # ---- request -------------------------------------------------------------------------------
     def request_for(self, workflow: Workflow) -> StageRequest:
+        return voice_request(workflow, self.inputs_for(workflow))
+
+    def inputs_for(self, workflow: Workflow) -> VoiceInputs:
         wanted = workflow.params
-        inputs = VoiceInputs(
+        return VoiceInputs(
             text=self.lyrics.text(),
             tags=self.tags.text() if "tags" in wanted else None,
             instruct=self.instruct.toPlainText() if "instruct" in wanted else None,
@@ -382,7 +389,6 @@ class VoicePanel(ComfyStagePanel):
             reference_audio=self._reference,
             reference_text=self.reference_text.text() if "reference_text" in wanted else None,
         )
-        return voice_request(workflow, inputs)
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         request = self.request_for(workflow)

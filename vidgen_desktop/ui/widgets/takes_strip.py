@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from vidgen_desktop.core.media_info import media_kind
 from vidgen_desktop.core.progress import format_duration
-from vidgen_desktop.core.project import Take
+from vidgen_desktop.core.project import Project, Take
 from vidgen_desktop.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,25 @@ def load_thumbnails(paths: dict[str, Path], size: QSize) -> dict[str, QImage]:
     return out
 
 
+def take_summary(project: Project | None, take: Take, stage: str) -> str:
+    """ "take #2 · portrait.png · 0:05": which take a later stage will use."""
+    number = (
+        next((i for i, t in enumerate(project.takes_for(stage), 1) if t.id == take.id), 0)
+        if project
+        else 0
+    )
+    parts = [f"take #{number}", Path(take.file).name]
+    if take.duration_s:
+        parts.append(format_duration(take.duration_s))
+    if take.draft:
+        parts.append("draft")
+    return " · ".join(parts)
+
+
 def take_tooltip(take: Take, number: int) -> str:
     lines = [f"Take {number} ({take.source})", f"File: {take.file}"]
+    if take.draft:
+        lines[0] = f"Take {number}: a DRAFT ({take.settings.get('draft', 'a cheap preview')})"
     if take.duration_s is not None:
         lines.append(f"Duration: {format_duration(take.duration_s)} ({take.duration_s:.1f} s)")
     if take.width and take.height:
@@ -211,6 +228,8 @@ class TakesStrip(QWidget):
             parts.append(format_duration(take.duration_s))
         if take.source == "imported":
             parts.append("imported")
+        if take.draft:
+            parts.append("DRAFT")
         if take.id in getattr(self, "_missing", ()):
             parts.append("missing")
         text = " · ".join(parts)
