@@ -12,6 +12,8 @@ if command -v apt-get >/dev/null 2>&1; then
            libopengl0 libfontconfig1 fonts-dejavu-core libdbus-1-3 libglib2.0-0 xvfb xauth; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
+  # the desktop tests start their own session bus (keep-awake, notifications)
+  command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus)
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive

@@ -43,6 +43,8 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "vidgen-home"
     monkeypatch.setenv("VIDGEN_HOME", str(home))
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    # no test talks to the desktop of whoever runs it (the D-Bus tests start their own bus)
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     return home
 
 

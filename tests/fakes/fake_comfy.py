@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.fake_comfy_data import PNG_1PX, load_recorded, recorded_preview_jpeg
-from tests.fakes.fake_comfy_state import job_json, missing_latents, queue_json
+from tests.fakes.fake_comfy_state import job_json, latent_units_of, missing_latents, queue_json
 from tests.fakes.fake_ws import WsConn
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -64,6 +64,9 @@ class FakeComfy:
         # -- knobs ------------------------------------------------------------------------
         self.steps = 3
         self.step_delay = 0.0
+        #: a GPU's cost: each sampler step also sleeps this × the latent units of the graph's
+        #: size (pixels/256 × latent frames), and twice that at cfg ≠ 1, so timings scale
+        self.step_seconds_per_unit = 0.0
         self.node_delay = 0.0
         self.preview_every = 1
         self.preview_image = recorded_preview_jpeg()
@@ -287,8 +290,11 @@ class FakeComfy:
                         self.restart_on_prompt = None
                         self.restart()
                         return None
-                    if self.step_delay:
-                        time.sleep(self.step_delay)
+                    delay = self.step_delay + self.step_seconds_per_unit * latent_units_of(
+                        graph, node
+                    )
+                    if delay:
+                        time.sleep(delay)
                     if self._interrupted(pid):
                         return self._end_interrupted(pid, cid, nid, ctype, executed, messages)
                     if self.preview_every and step % self.preview_every == 0:

@@ -83,3 +83,23 @@ def queue_json(fake: FakeComfy) -> dict[str, Any]:
         running = [[0, fake.running, {}, {}, []]] if fake.running else []
         pending = [[i + 1, p[0], p[1], {"client_id": p[2]}, []] for i, p in enumerate(fake.pending)]
     return {"queue_running": running, "queue_pending": pending}
+
+
+def latent_units_of(graph: dict[str, Any], sampler: dict[str, Any]) -> float:
+    """What a step of this sampler would cost a GPU: the graph's size (the node with width and
+    height; its length in frames for video) in latent units, × 2 when cfg ≠ 1."""
+    width = height = 0
+    frames = 1
+    for node in graph.values():
+        inputs = node.get("inputs", {}) if isinstance(node, dict) else {}
+        if isinstance(inputs.get("width"), int) and isinstance(inputs.get("height"), int):
+            width, height = inputs["width"], inputs["height"]
+            if isinstance(inputs.get("length"), int):
+                frames = inputs["length"]
+            break
+    if not width:
+        return 0.0
+    latent_frames = (frames - 1) // 4 + 1 if frames > 1 else 1
+    cfg = sampler.get("inputs", {}).get("cfg", 1.0)
+    evals = 1 if isinstance(cfg, int | float) and float(cfg) == 1.0 else 2
+    return evals * width / 16 * height / 16 * latent_frames

@@ -26,6 +26,7 @@ from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.scene import Scene
+from vidgen_desktop.pipeline.draft import draft_request
 from vidgen_desktop.pipeline.image_sizes import ASPECTS
 from vidgen_desktop.pipeline.inputs import DEFAULT_ASPECT, ImageInputs, image_request
 from vidgen_desktop.pipeline.stage_job import choose_workflow
@@ -50,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_common_options(p)
     add_detach_option(p)
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="a quick preview: half the steps at half the size, same prompt and seed "
+        "(kept as a draft take, never chosen)",
+    )
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument(
         "--aspect",
@@ -97,7 +104,12 @@ def run(args: argparse.Namespace) -> int:
         wf = choose_workflow(
             Stage.IMAGE, args.workflow, settings.workflows.get("image", ""), client
         )
-        request = image_request(wf, image_inputs(args, scene, "vidgen image"))
+        inputs = image_inputs(args, scene, "vidgen image")
+        if args.draft:
+            request, notes = draft_request(wf, inputs)
+            report.say("Draft: " + "; ".join(notes) + ".")
+        else:
+            request = image_request(wf, inputs)
         report.say(f"Workflow: {wf.name} · ComfyUI at {settings.comfyui_url}")
         outcome = run_comfy_stage(
             client, project, request, settings, report, token, detach=detach_event(args)

@@ -29,6 +29,7 @@ from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.speech_timing import check_length
 from vidgen_desktop.pipeline import StageRequest
+from vidgen_desktop.pipeline.draft import draft_request
 from vidgen_desktop.pipeline.inputs import VoiceInputs, voice_request
 from vidgen_desktop.pipeline.stage_job import choose_workflow
 from vidgen_desktop.workflow import Stage, Workflow
@@ -43,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_common_options(p)
     add_detach_option(p)
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="a quick preview: only the first sentences (a song: its first 15 s), same voice "
+        "and seed (kept as a draft take, never chosen)",
+    )
     p.add_argument("--workflow", help="workflow file (API format) or a shipped workflow's name")
     p.add_argument("--scene", type=Path, help="scene JSON to use (default: the project's scene)")
     p.add_argument("--text", help="the words to speak (default: the scene's lyrics)")
@@ -146,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
             Stage.VOICE, args.workflow, settings.workflows.get("voice", ""), client
         )
         request = cli_voice_request(wf, scene, vars(args), "vidgen voice")
+        if args.draft:
+            request, notes = draft_request(wf, voice_inputs(scene, vars(args), "vidgen voice"))
+            report.say("Draft: " + "; ".join(notes) + ".")
         warning = length_warning(request.params["text"], args.seconds)
         if warning:
             report.warn(warning)

@@ -5,8 +5,8 @@ The sampler dominates. Its seconds per step per model evaluation are fitted as
 a·u + b·u² over the latent units u (pixels × frames in latent space): the linear part is the
 transformer's matmuls, the quadratic part attention over every latent token. With runs at two or
 more sizes both are fitted; with one size the quadratic share is taken from
-ATTENTION_SHARE at a 480×832 chunk and only the scale is fitted. Loads and encoders cost what
-they cost (medians), the decode and the save scale with decoded megapixel-frames, and our own
+ATTENTION_SHARE at a 480×832 chunk and only the scale is fitted. Loads, encoders and the
+sampler's warm-up (moving the model onto the GPU) cost what they cost (medians), the decode and the save scale with decoded megapixel-frames, and our own
 bookkeeping (transfers, chunk boundaries) with the number of chunks. The range comes from how far
 each past run's step time was from the fit, never narrower than the floor for that many runs.
 """
@@ -103,7 +103,15 @@ def estimate(runs: list[RunTiming], shape: RenderShape) -> Estimate:
         return Estimate(None)
     per_step = step_seconds(fit, shape)
     sample = shape.calls * shape.steps * per_step
+    # what a sampler node takes beyond its steps (moving the model onto the GPU, the first
+    # step's set-up): as measured, once per render
+    warmup = _median(
+        max(0.0, r.parts.get("sample", 0.0) - r.shape.calls * r.shape.steps * (r.step_s or 0.0))
+        for r in runs
+        if r.step_s
+    )
     parts = {
+        "warmup": warmup,
         "load": _median(r.parts.get("load", 0.0) for r in runs),
         "encode": _median(r.parts.get("encode", 0.0) for r in runs),
         "sample": sample,

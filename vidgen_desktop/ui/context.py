@@ -49,6 +49,8 @@ class AppContext(QObject):
     notice = Signal(str, str)
     #: a job was submitted to a queue, or ended
     jobs_changed = Signal()
+    #: a job was submitted (its JobHandle)
+    job_submitted = Signal(object)
     #: the GPU's memory became known (the Video stage's defaults follow it)
     card_changed = Signal()
 
@@ -164,6 +166,7 @@ class AppContext(QObject):
         if key not in self._queues:
             self._queues[key] = JobQueue(key, self)
             self._queues[key].changed.connect(self.jobs_changed)
+            self._queues[key].submitted.connect(self.job_submitted)
         return self._queues[key]
 
     def running_jobs(self) -> list[JobHandle]:

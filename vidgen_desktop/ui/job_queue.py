@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,9 @@ class JobHandle(QObject):
         self.queue, self.stage, self.title = queue, stage, title
         self.detach_event = threading.Event()
         self.last: Progress | None = None
+        self.started_at = time.monotonic()
+        #: what the estimate said the job takes (None: no estimate), for the time left in all
+        self.estimate_s: float | None = None
         #: what a chunked render says about itself (chunk k of n), for the quit question
         self.chunk: tuple[int, int] | None = None
         self.runner = TaskRunner(f"{stage}-job", self)
@@ -89,17 +93,23 @@ class JobQueue(QObject):
     """The jobs of one ComfyUI server, in submission order."""
 
     changed = Signal()
+    #: a job was just submitted (the window's comfort layer follows it)
+    submitted = Signal(object)
 
     def __init__(self, server: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.server = server
         self._jobs: list[JobHandle] = []
 
-    def submit(self, stage: str, title: str, fn: JobFn) -> JobHandle:
+    def submit(
+        self, stage: str, title: str, fn: JobFn, estimate_s: float | None = None
+    ) -> JobHandle:
         handle = JobHandle(self, stage, title)
+        handle.estimate_s = estimate_s
         self._jobs.append(handle)
         handle.done.connect(lambda: self._ended(handle))
         handle.start(fn)
+        self.submitted.emit(handle)
         self.changed.emit()
         return handle
 

@@ -21,6 +21,7 @@ from vidgen_desktop import APP_NAME
 from vidgen_desktop.core.project import Project, looks_like_project
 from vidgen_desktop.ui import quit_dialog
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.job_comfort import JobComfort
 from vidgen_desktop.ui.projects import ProjectController
 from vidgen_desktop.ui.remaining_stages import RemainingStages
 from vidgen_desktop.ui.stage_panel import StagePanel, StageStatus
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.start_page.open_requested.connect(self.projects.ask_open)
         self.start_page.recent_chosen.connect(lambda p: self.projects.open_path(Path(p)))
         self.remaining = RemainingStages(self)
+        self.comfort = JobComfort(self)
         left_layout.addWidget(self.remaining.button)
         self._build_menus()
 
@@ -354,6 +356,7 @@ class MainWindow(QMainWindow):
                 for queue in self.context.queues():
                     queue.join()
         self.remaining.shutdown()
+        self.comfort.shutdown()
         for panel in self.panels:
             panel.shutdown()
         # Status-bar monitors poll on timers: stop them so nothing runs after the window is gone.

@@ -57,9 +57,14 @@ class AppStatusBar(QStatusBar):
         self.job_bar.setRange(0, 1000)
         self.job_bar.setTextVisible(True)
         self.job_bar.hide()
+        #: the time left for every job queued, from any stage
+        self.queue_label = QLabel("")
+        self.queue_label.setObjectName("status_queue")
+        self.queue_label.hide()
         for w in (self.ollama, self.comfy, self.gpu):
             self.addPermanentWidget(w)
         self.addPermanentWidget(self.job_label)
+        self.addPermanentWidget(self.queue_label)
         self.addPermanentWidget(self.job_bar)
         self._fade = QTimer(self)
         self._fade.setSingleShot(True)
@@ -90,6 +95,10 @@ class AppStatusBar(QStatusBar):
         self._fade.stop()
         if message:
             self._fade.start(FINISHED_LINGER_MS if linger_ms is None else linger_ms)
+
+    def show_queue(self, text: str) -> None:
+        self.queue_label.setText(text)
+        self.queue_label.setVisible(bool(text))
 
     def show_notice(self, level: str, text: str) -> None:
         self.showMessage(("⚠ " if level == "warning" else "") + text, NOTICE_MS)

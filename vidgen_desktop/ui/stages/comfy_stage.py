@@ -318,13 +318,20 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
             self.context, self.project, request, self.postprocess, self.prepare_preview
         )
         what = f"{self.title} draft" if draft else self.title
-        self._start_job(f"{what}: {wf.name}", task, "Starting…")
+        self._start_job(f"{what}: {wf.name}", task, "Starting…", estimate_s=request.estimate_s)
 
-    def _start_job(self, title: str, task: JobFn, first: str, server: str | None = None) -> None:
+    def _start_job(
+        self,
+        title: str,
+        task: JobFn,
+        first: str,
+        server: str | None = None,
+        estimate_s: float | None = None,
+    ) -> None:
         self._started_title = title
         self.job.start(first)
         self._job_ended = False
-        self.runner.start(title, task, server)
+        self.runner.start(title, task, server, estimate_s)
         self.update_actions()
         self.state_changed.emit()
 

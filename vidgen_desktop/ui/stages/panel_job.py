@@ -22,11 +22,13 @@ class PanelJob(QObject):
         self.context, self.stage = context, stage
         self.handle: JobHandle | None = None
 
-    def start(self, title: str, fn: JobFn, server: str | None = None) -> bool:
+    def start(
+        self, title: str, fn: JobFn, server: str | None = None, estimate_s: float | None = None
+    ) -> bool:
         if self.handle is not None:
             return False
         queue = self.context.queue_for(server or self.context.settings.comfyui_url)
-        handle = queue.submit(self.stage, title, fn)
+        handle = queue.submit(self.stage, title, fn, estimate_s)
         handle.progress.connect(self.progress)
         handle.succeeded.connect(self.succeeded)
         handle.failed.connect(self.failed)
