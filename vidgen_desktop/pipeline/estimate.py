@@ -47,8 +47,13 @@ class Estimate:
             return f"unknown: {self.basis}"
         span = ""
         if self.low is not None and self.high is not None:
-            span = f"range {format_duration(self.low)} – {format_duration(self.high)}, "
-        return f"about {format_duration(self.seconds)} ({span}from {self.basis})"
+            span = f"range {_time(self.low)} – {_time(self.high)}, "
+        return f"about {_time(self.seconds)} ({span}from {self.basis})"
+
+
+def _time(seconds: float) -> str:
+    """h:mm:ss as everywhere; under a minute and a half in seconds ("0:00" says nothing)."""
+    return f"{max(1, round(seconds))} s" if seconds < 90 else format_duration(seconds)
 
 
 def fit_steps(runs: list[RunTiming]) -> tuple[float, float] | None:
