@@ -51,12 +51,17 @@ class Listener:
             ]
 
     def wait(self, event: str, timeout: float = 10.0, **match) -> dict:
+        """Waits with the Qt event loop running: what the app sends is started by its signals."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.seen(event, **match)
             if found:
                 return found[-1]
-            time.sleep(0.02)
+            if QCoreApplication.instance() is not None:
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.01)
         raise AssertionError(f"no {event} {match} on the bus; saw {self.events}")
 
     def click(self, notification_id: int) -> None:
