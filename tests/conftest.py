@@ -8,6 +8,7 @@ reaches for `../shared` fails here, not only on a fresh machine.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -36,6 +37,24 @@ def _refuse_outside_reads(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_refuse_outside_reads)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def collect_on_the_main_thread_only():
+    """As the app does (vidgen_desktop.ui.gui_collector): automatic collection could free a
+    dead widget on a worker thread and deadlock Qt's connection mutex against the GIL."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test():
+    """On this thread, after every test; what survives is frozen (gc.freeze) so the next
+    collection looks only at what the next test makes instead of the whole session's heap."""
+    yield
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

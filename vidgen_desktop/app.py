@@ -84,6 +84,9 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
 
 def build_window(paths: UserPaths | None = None, project_path: Path | None = None) -> MainWindow:
     """Everything but the event loop: used by main(), the self-test, tests and benchmarks."""
+    from vidgen_desktop.ui.gui_collector import install_gui_collector
+
+    install_gui_collector()
     paths = (paths or user_paths()).ensure()
     settings = load_settings(paths.settings_file)
     startup = open_startup_project(paths, settings, project_path)
