@@ -64,23 +64,21 @@ class FakeComfy:
         # -- knobs ------------------------------------------------------------------------
         self.steps = 3
         self.step_delay = 0.0
-        #: a GPU's cost: each sampler step also sleeps this × the latent units of the graph's
+        #: a GPU's cost: each sampler step also sleeps this × latent units of the graph's
         #: size (pixels/256 × latent frames), and twice that at cfg ≠ 1, so timings scale
         self.step_seconds_per_unit = 0.0
         self.node_delay = 0.0
         self.preview_every = 1
         self.preview_image = recorded_preview_jpeg()
         self.outputs: list[FakeOutput] | None = None  # None: one PNG per Save* node
-        self.reject: str | None = (
-            None  # missing_model | unknown_class | invalid_value | missing_input | no_outputs
-        )
+        #: missing_model | unknown_class | invalid_value | missing_input | no_outputs
+        self.reject: str | None = None
         self.fail: str | None = None  # runtime | oom
         self.drop_socket_after_step: int | None = None
         self.restart_after_step: int | None = None
         self.hold = threading.Event()  # set: jobs stay queued
         self.max_upload_size = 104857600
-        #: bytes of each latent SaveLatent writes (a 480×832 chunk of 20 latent frames is
-        #: 16 × 20 × 104 × 60 float32 values: about 8 MB)
+        #: bytes of each latent SaveLatent writes (a real 480×832 chunk of 20 frames: ~8 MB)
         self.latent_bytes = 64 * 1024
         #: fail with out-of-memory in the sampler of the prompt numbered this (1-based), once
         self.oom_on_prompt: int | None = None
@@ -91,6 +89,9 @@ class FakeComfy:
         self.strict_view = False  # True: refuse '..' / leading '/' like the real /view
         #: served as /object_info instead of the recording (e.g. tests.fakes.stocked's, with models)
         self.object_info: dict[str, Any] | None = None
+        #: ComfyUI/models on disk for the model routes; paths_seen_as: a remote server's base
+        self.model_root: Path | None = None
+        self.paths_seen_as: str | None = None
         #: after a socket drop, refuse new WebSocket upgrades for this long (503), so the job can
         #: finish while we are disconnected
         self.refuse_ws_after_drop_s = 0.0

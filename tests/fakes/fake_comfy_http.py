@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.fakes import fake_comfy_models
 from tests.fakes.fake_comfy_data import load_recorded
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 info = (
                     fake.object_info
                     if fake.object_info is not None
+                    else fake_comfy_models.object_info_on_disk(fake)
+                    if fake.model_root is not None
                     else fake.recorded("object_info")
                 )
                 return self._reply(200, info)
@@ -119,6 +122,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 )
             if path == "/view":
                 return self._view(query)
+            if fake_comfy_models.handle(self, fake, urlparse(self.path).path, path, query):
+                return None
             return self._reply(404, b"404: Not Found", ctype="text/plain; charset=utf-8")
 
         def _view(self, query: dict[str, list[str]]) -> None:
