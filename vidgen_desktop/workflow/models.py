@@ -49,6 +49,11 @@ class ModelFile(BaseModel):
     url: str = ""
     size_gb: float | None = None
     optional: bool = False
+    #: what the file is (as vidgen_desktop.modelfiles reads it): a file of another family or
+    #: task in this slot is flagged before anything is queued
+    family: str = ""
+    variant: str = ""
+    sha256: str = ""
 
 
 class NodePack(BaseModel):
