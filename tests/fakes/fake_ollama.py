@@ -59,6 +59,9 @@ class _State:
     tokens_per_s: float = 0.0
     version: str = "0.32.15"
     streams_cut_by_client: int = 0
+    #: /api/pull: seconds between stream lines; names the registry does not have
+    pull_delay: float = 0.0
+    pull_missing: set[str] = field(default_factory=set)
 
 
 class FakeOllama:
@@ -226,8 +229,49 @@ def _handler_for(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 self._generate(body, model)
             elif self.path == "/api/chat":
                 self._chat(body, model)
+            elif self.path == "/api/pull":
+                self._pull(model)
             else:
                 self._json(404, {"error": "404 page not found"})
+
+        def do_DELETE(self) -> None:
+            body = self._body()
+            fake.state.requests.append(("DELETE", self.path, body))
+            model = body.get("model", "") if isinstance(body, dict) else ""
+            if self.path != "/api/delete":
+                return self._json(404, {"error": "404 page not found"})
+            if model not in fake._model_names():
+                name = model if ":" in model else f"{model}:latest"
+                return self._json(404, {"error": f"model '{name}' not found"})
+            fake.state.models = [
+                m for m in fake.state.models if m["model"] not in (model, f"{model}:latest")
+            ]
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _pull(self, model: str) -> None:
+            """The recorded stream (transcripts/ollama/ollama_pull_*.json), line by line."""
+            missing = model in fake.state.pull_missing
+            lines = _transcript(
+                "ollama_pull_not_found.json" if missing else "ollama_pull_stream.json"
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for line in lines["submit"]["body"]:
+                    time.sleep(fake.state.pull_delay)
+                    self._chunk(line)
+                self._end()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                fake.state.streams_cut_by_client += 1
+                return
+            if not missing:
+                entry = copy.deepcopy(fake.state.models[0]) if fake.state.models else {}
+                entry.update(name=model, model=model)
+                fake.state.models = [*fake.state.models, entry]
 
         def _generate(self, body: dict[str, Any], model: str) -> None:
             if model not in fake._model_names():

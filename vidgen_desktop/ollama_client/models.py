@@ -98,3 +98,17 @@ def context_warnings(stats: ChatStats, options: GenerationOptions) -> list[str]:
             " have been cut: raise the context size (num_ctx)."
         )
     return warnings
+
+
+class PullProgress(BaseModel):
+    """One line of `/api/pull`'s stream: a status, and for a layer its digest and bytes."""
+
+    status: str = ""
+    digest: str = ""
+    completed: int = 0
+    total: int = 0
+    speed_bps: float = 0.0
+
+    @property
+    def fraction(self) -> float | None:
+        return self.completed / self.total if self.total else None

@@ -36,6 +36,7 @@ from vidgen_desktop.ollama_client.models import (
     GenerationOptions,
     LoadedModel,
     ModelInfo,
+    PullProgress,
     ServerStatus,
 )
 
@@ -268,6 +269,45 @@ class OllamaService:
         return ChatResult(
             text="".join(parts), stats=stats, elapsed_s=time.monotonic() - started, chunks=chunks
         )
+
+    def pull(
+        self, model: str, token: CancelToken, on_progress: Callable[[PullProgress], None]
+    ) -> None:
+        """`/api/pull`, streamed: each layer's digest with completed/total bytes and the speed.
+        Cancel closes the socket; Ollama keeps the layers it finished, so pulling again resumes."""
+        token.raise_if_cancelled()
+        client = self._client(token)
+        started, seen = time.monotonic(), 0
+        try:
+            for part in client.pull(model, stream=True):
+                if token.cancelled:
+                    break
+                if part.completed and part.total:
+                    seen = max(seen, int(part.completed))
+                elapsed = time.monotonic() - started
+                on_progress(
+                    PullProgress(
+                        status=part.status or "",
+                        digest=part.digest or "",
+                        completed=int(part.completed or 0),
+                        total=int(part.total or 0),
+                        speed_bps=seen / elapsed if elapsed > 0 and seen else 0.0,
+                    )
+                )
+        except Exception as exc:
+            if token.cancelled:
+                raise Cancelled(f"Download of {model} stopped.") from exc
+            if isinstance(exc, ollama.ResponseError) and exc.status_code == -1:
+                raise ServerError(
+                    f"Ollama could not download {model}: {exc.error}",
+                    hint="Check the name (ollama.com/library lists them) and the connection of "
+                    "the machine Ollama runs on.",
+                ) from exc
+            raise self.map_error(exc, "downloading the model", model) from exc
+        token.raise_if_cancelled()
+
+    def delete(self, model: str) -> None:
+        self._call("deleting the model", lambda: self._client().delete(model), model)
 
     def unload(self, model: str) -> None:
         """Free the model's memory now (keep_alive 0 at top level), e.g. before ComfyUI runs."""
