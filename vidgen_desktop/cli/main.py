@@ -1,7 +1,7 @@
 """`vidgen`: the headless face of the app. Each stage is a subcommand sharing the GUI's core.
 
 Exit codes: 0 ok, 2 bad input, 3 server unreachable, 4 server error, 5 model missing,
-6 unusable model output, 7 disk trouble, 130 cancelled (Ctrl+C), 1 anything else.
+6 unusable model output, 7 disk trouble, 8 set-up incomplete (doctor), 130 cancelled (Ctrl+C), 1 anything else.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ COMMAND_MODULES = [
     "vidgen_desktop.cli.run_cmd",
     "vidgen_desktop.cli.project_cmd",
     "vidgen_desktop.cli.resume_cmd",
+    "vidgen_desktop.cli.models_cmd",
+    "vidgen_desktop.cli.doctor_cmd",
+    "vidgen_desktop.cli.download_cmd",
 ]
 
 

@@ -49,11 +49,33 @@ class Settings(BaseModel):
     recent_projects: list[str] = Field(default_factory=list)
     #: stage-specific remembered values (sizes, steps, ...), keyed "stage.name"
     stage_values: dict[str, object] = Field(default_factory=dict)
+    #: ComfyUI's folder (or its models/ folder) as seen from this machine, for a server whose
+    #: own paths are elsewhere (a mounted share); "" = ask the server
+    comfyui_models_dir: str = ""
+    #: a mirror of the model hub (e.g. https://hf-mirror.com) for downloads; "" = the hub itself
+    download_mirror: str = ""
+    #: the user's model file per slot: server URL -> workflow name -> "node.input" -> file
+    model_choices: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core
     window_geometry: str = ""
     window_state: str = ""
     #: an address given for this run only (a CLI flag): never written to the settings file
     _ollama_explicit: str = PrivateAttr(default="")
+
+    def models_dir(self) -> Path | None:
+        return Path(self.comfyui_models_dir).expanduser() if self.comfyui_models_dir else None
+
+    def choices_for(self, workflow: str) -> dict[str, str]:
+        return dict(self.model_choices.get(self.comfyui_url, {}).get(workflow, {}))
+
+    def choose_model(self, workflow: str, slot: str, file: str | None) -> None:
+        """Remember (or, with None, forget) the user's file for one slot on this server."""
+        per_server = self.model_choices.setdefault(self.comfyui_url, {})
+        per_workflow = per_server.setdefault(workflow, {})
+        if file is None:
+            per_workflow.pop(slot, None)
+        else:
+            per_workflow[slot] = file
 
     def effective_ollama_url(self) -> str:
         """Explicit (flag) > OLLAMA_HOST > the settings file."""

@@ -50,7 +50,8 @@ class ModelIdentity(BaseModel):
         if not self.known:
             what = f"not recognised ({self.note})" if self.note else "not recognised"
         else:
-            what = " ".join(p for p in (self.family, self.variant, self.kind) if p)
+            kind = "" if self.family.endswith(self.kind) else self.kind
+            what = " ".join(p for p in (self.family, self.variant, kind) if p)
             if self.rank:
                 what += f" (rank {self.rank})"
         parts = [what]

@@ -42,7 +42,8 @@ _FAMILIES: list[tuple[str, str]] = [
 ]
 
 _TASKS = [(r"s2v", "S2V"), (r"ti2v", "TI2V"), (r"i2v", "I2V"), (r"t2v", "T2V"), (r"vace", "VACE")]
-_SIZES = r"(\d+(?:[._]\d+)?)b(?![a-z0-9])"
+_SIZES = r"(?<![\d.])(\d+(?:\.\d+)?)b(?![a-z0-9])"
+_ACE_VERSION = r"ace[_\-]?step[_\-]?v?(\d(?:\.\d)?)(?![\d.]*b)"
 _PRECISIONS = [
     (r"fp8[_\-]?e4m3fn[_\-]?scaled|fp8[_\-]?scaled", "fp8_e4m3fn scaled"),
     (r"fp8[_\-]?e4m3fn|fp8", "fp8_e4m3fn"),
@@ -103,11 +104,17 @@ def guess(
         if re.search(pattern, base):
             variant = task
             break
-    size_match = re.search(_SIZES, base.replace("3.5b", "3_5b"))
-    if size_match and family.startswith(("Wan", "ACE", "Qwen", "Z-Image")):
-        variant = f"{variant} {size_match.group(1).replace('_', '.')}B".strip()
+    ace = re.search(_ACE_VERSION, base) if family == "ACE-Step" else None
+    if ace:
+        version = ace.group(1)
+        variant = f"{version}.0" if "." not in version else version
+    size_match = re.search(_SIZES, base)
+    if size_match and family.startswith(("Wan", "ACE", "Z-Image")):
+        variant = f"{variant} {size_match.group(1)}B".strip()
     if "turbo" in base:
         variant = f"{variant} turbo".strip()
+    if kind == ids.VAE and not family and base in ("ae.safetensors", "ae.sft"):
+        family = "Flux"  # the name Black Forest Labs gave the Flux (and Z-Image) VAE
     if kind == ids.VAE and family and "VAE" not in family:
         family = f"{family} VAE"
     precision = ""

@@ -10,6 +10,7 @@ The user's choice is applied to the graph (`with_models`) so preflight and bindi
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,7 +56,8 @@ class Slot:
         return f"{self.node}.{self.input}"
 
     def expects(self) -> str:
-        return " ".join(p for p in (self.family, self.variant, self.kind) if p) or self.kind
+        kind = "" if self.family.endswith(self.kind) else self.kind
+        return " ".join(p for p in (self.family, self.variant, kind) if p) or self.kind
 
 
 def slots_of(workflow: Workflow) -> list[Slot]:
@@ -95,7 +97,7 @@ def _same_family(found: str, wanted: str) -> bool:
 
 
 def _article(what: str) -> str:
-    """"an SD 1.5 checkpoint", "an SDXL…", "a Flux…", "a UMT5-XXL…", "a LoRA…"."""
+    """ "an SD 1.5 checkpoint", "an SDXL…", "a Flux…", "a UMT5-XXL…", "a LoRA…"."""
     first, second = what[:1], what[1:2]
     spelled = first.isupper() and (second.isupper() or second.isdigit() or second in " -")
     if spelled:
@@ -128,13 +130,33 @@ def fit(ident: ModelIdentity, slot: Slot) -> Fit:
         return Fit(
             False, f"{ident.file} is {article} {what}; the workflow expects {slot.expects()}."
         )
-    if slot.variant and ident.variant:
-        wanted = [t for t in slot.variant.split() if t]
-        if not all(t.lower() in ident.variant.lower() for t in wanted):
-            return Fit(
-                False, f"{ident.file} is {article} {what}; the workflow expects {slot.expects()}."
-            )
+    if slot.variant and ident.variant and _variants_differ(slot.variant, ident.variant):
+        return Fit(
+            False, f"{ident.file} is {article} {what}; the workflow expects {slot.expects()}."
+        )
     return Fit(True)
+
+
+_TASKS = {"t2v", "i2v", "s2v", "ti2v", "vace", "humo", "animate", "base", "refiner"}
+
+
+def _aspects(variant: str) -> dict[str, str]:
+    """A variant's words by what they say: size ("14b"), task ("s2v"), version ("1.5")."""
+    out: dict[str, str] = {}
+    for word in variant.lower().split():
+        if re.fullmatch(r"\d+(\.\d+)?b", word):
+            out["size"] = word
+        elif word in _TASKS:
+            out["task"] = word
+        elif re.fullmatch(r"\d+\.\d+", word):
+            out["version"] = word
+    return out
+
+
+def _variants_differ(wanted: str, found: str) -> bool:
+    """Only what both say is compared: a name without a size is not the wrong size."""
+    a, b = _aspects(wanted), _aspects(found)
+    return any(a[k] != b[k] for k in a.keys() & b.keys())
 
 
 def fitting(catalog: Catalog, slot: Slot) -> list[ModelIdentity]:

@@ -23,8 +23,10 @@ from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.core.project import Project, TakeKind
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.gpu import handoff
+from vidgen_desktop.modelfiles.catalog import user_header_cache
 from vidgen_desktop.pipeline.estimate import shape_of
 from vidgen_desktop.pipeline.ledger import Ledger, ledger_for
+from vidgen_desktop.pipeline.model_fit import chosen_workflow, misfit_problems
 from vidgen_desktop.pipeline.recorded_job import (
     file_digest,
     inputs_hash,
@@ -95,9 +97,11 @@ def run_stage(
     chunks is rendered one chunk per prompt (pipeline.chunked_render), resuming a render of the
     same inputs that a crash or a restart interrupted."""
     ledger = ledger or ledger_for(project.root)
+    request = replace(request, workflow=chosen_workflow(request.workflow, settings))
     wf = request.workflow
     report(Progress(None, f"Checking ComfyUI has what “{wf.name}” needs…"))
     problems = preflight(wf, client.object_info())
+    problems = problems or misfit_problems(client, wf, settings, user_header_cache())
     if problems:
         raise PreflightFailed(wf, problems)
     token.raise_if_cancelled()

@@ -31,6 +31,7 @@ class ProblemKind(StrEnum):
     MISSING_MODEL = "missing_model"  # model file not in the loader's list
     BAD_VALUE = "bad_value"  # outside the allowed range or options
     BAD_LINK = "bad_link"  # link to a missing node/output, or of the wrong type
+    WRONG_MODEL = "wrong_model"  # the file is there, but its header says it is another model
 
 
 @dataclass(frozen=True)
