@@ -70,11 +70,23 @@ def main() -> int:
             warm.append(time.perf_counter() - started)
         known = sum(1 for f in catalog.files if f.known)
         print(f"files: {len(catalog.files)} ({known} recognised) of {n} written")
-        print(verdict("headers of 200 files read and identified, no cache (median of 7)",
-                      statistics.median(cold), 1.0, "s",
-                      detail=f"fastest {min(cold):.3f} s, slowest {max(cold):.3f} s"))
-        print(verdict("the same folder through the header cache (median of 7)",
-                      statistics.median(warm), 1.0, "s"))
+        print(
+            verdict(
+                "headers of 200 files read and identified, no cache (median of 7)",
+                statistics.median(cold),
+                1.0,
+                "s",
+                detail=f"fastest {min(cold):.3f} s, slowest {max(cold):.3f} s",
+            )
+        )
+        print(
+            verdict(
+                "the same folder through the header cache (median of 7)",
+                statistics.median(warm),
+                1.0,
+                "s",
+            )
+        )
     return 0
 
 

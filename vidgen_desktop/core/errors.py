@@ -2,7 +2,7 @@
 
 Workers and the CLI turn these into banners / exit codes; nothing upstream parses message text.
 A hint that says where to change something names the place as `{comfyui_setting}`,
-`{ollama_setting}` or `{handoff_setting}`: the window fills in its Settings dialog, the CLI its
+`{ollama_setting}`, `{handoff_setting}` or `{setup_place}`: the window fills in its dialogs, the CLI its
 flags, so a headless user is never sent to a dialog they do not have.
 """
 
@@ -15,12 +15,14 @@ SURFACE_WORDS: dict[str, dict[str, str]] = {
         "ollama_setting": "the Ollama URL in Edit › Settings",
         "handoff_setting": "the GPU hand-off in Edit › Settings",
         "model_setting": "choose one in the Model list",
+        "setup_place": "Help › Set-up… downloads model files and picks others",
     },
     "cli": {
         "comfyui_setting": "--comfyui or the settings file",
         "ollama_setting": "--ollama, OLLAMA_HOST or the settings file",
         "handoff_setting": "--no-handoff or the settings file",
         "model_setting": "pass --model",
+        "setup_place": "vidgen doctor says what; vidgen download --workflow NAME fetches model files",
     },
 }
 

@@ -113,6 +113,18 @@ class ServerFinding:
     error: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def facts(self) -> str:
+        """ "3 models installed", "NVIDIA GeForce RTX 3060 · 12 GB · 11.2 GB free"."""
+        d = self.details
+        if "models" in d:
+            n = d["models"]
+            return f"{n} model{'s' if n != 1 else ''} installed"
+        if "gpu" in d:
+            if not d["gpu"]:
+                return "no GPU (it runs on the CPU)"
+            return f"{d['gpu']} · {d['memory_gb']:.0f} GB · {d['free_gb']:.1f} GB free"
+        return ""
+
 
 @dataclass
 class SetupReport:
@@ -139,7 +151,7 @@ class SetupReport:
         out = []
         for server in (self.ollama, self.comfy):
             if server.reachable:
-                extra = ", ".join(f"{k} {v}" for k, v in server.details.items() if v)
+                extra = server.facts()
                 out.append(
                     f"{server.name} {server.version} at {server.url}"
                     + (f" · {extra}" if extra else "")
@@ -246,9 +258,9 @@ def check_setup(
         comfy.version = stats.system.comfyui_version
         gpu = stats.primary_gpu()
         comfy.details = {
-            "GPU": gpu.name if gpu else "none (CPU)",
-            "memory": f"{gpu.vram_total / 1024**3:.0f} GB" if gpu else "",
-            "free": f"{gpu.vram_free / 1024**3:.1f} GB" if gpu else "",
+            "gpu": gpu.name if gpu else "",
+            "memory_gb": gpu.vram_total / 1024**3 if gpu else 0.0,
+            "free_gb": gpu.vram_free / 1024**3 if gpu else 0.0,
         }
         info = client.object_info()
         catalog = catalog_for(client, models_dir=models_dir, cache=cache)

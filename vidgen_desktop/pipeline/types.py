@@ -29,7 +29,7 @@ class PreflightFailed(VidGenError):
             + lines[0]
             + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""),
             detail="\n".join(lines),
-            hint="Install what is missing, restart ComfyUI, then try again.",
+            hint="Install what is missing ({setup_place}), restart ComfyUI, then try again.",
         )
         self.problems = problems
         self.workflow = workflow

@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.start_page.new_requested.connect(self.projects.new_project)
         self.start_page.open_requested.connect(self.projects.ask_open)
         self.start_page.recent_chosen.connect(lambda p: self.projects.open_path(Path(p)))
+        self.start_page.setup_requested.connect(self.open_setup)
         self.remaining = RemainingStages(self)
         self.comfort = JobComfort(self)
         left_layout.addWidget(self.remaining.button)
@@ -206,6 +207,11 @@ class MainWindow(QMainWindow):
         stop.triggered.connect(lambda: self.current_panel().stop())
         self.addAction(stop)
 
+        setup_action = QAction("&Set-up…", self)
+        setup_action.setObjectName("action_setup")
+        setup_action.triggered.connect(self.open_setup)
+        self.help_menu.addAction(setup_action)
+        self.setup_action = setup_action
         log_action = QAction("Open &Log File", self)
         log_action.triggered.connect(
             lambda: reveal(self.context.paths.log_file, "The log file", self)
@@ -263,6 +269,20 @@ class MainWindow(QMainWindow):
             for name, segment in (("Ollama", self.status.ollama), ("ComfyUI", self.status.comfy))
             if "checking" not in segment.text()
         }
+
+    def open_setup(self) -> None:
+        """Help › Set-up…: one window, raised again if it is already open."""
+        from vidgen_desktop.ui.setup.setup_dialog import open_setup
+
+        existing = getattr(self, "setup_dialog", None)
+        try:
+            if existing is not None and existing.isVisible():
+                existing.raise_()
+                existing.activateWindow()
+                return
+        except RuntimeError:  # closed and deleted
+            pass
+        self.setup_dialog = open_setup(self, self.context)
 
     def show_about(self) -> None:
         from vidgen_desktop.ui.about_dialog import AboutDialog

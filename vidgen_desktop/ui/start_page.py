@@ -26,6 +26,7 @@ class StartPage(QWidget):
     new_requested = Signal()
     open_requested = Signal()
     recent_chosen = Signal(str)
+    setup_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,10 +43,17 @@ class StartPage(QWidget):
         self.open_button = QPushButton("Open… (Ctrl+O)")
         self.open_button.setObjectName("start_open")
         self.open_button.clicked.connect(self.open_requested)
+        self.setup_button = QPushButton("Check Set-up…")
+        self.setup_button.setObjectName("start_setup")
+        self.setup_button.setToolTip(
+            "Can Ollama and ComfyUI run every stage here? What is missing, and get it."
+        )
+        self.setup_button.clicked.connect(self.setup_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.setup_button)
         self.recent = QListWidget()
         self.recent.setObjectName("start_recent")
         self.recent.itemActivated.connect(self._chosen)
