@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.fakes import fake_comfy_models
+from tests.fakes import fake_comfy_models, fake_manager
 from tests.fakes.fake_comfy_data import load_recorded
 
 if TYPE_CHECKING:
@@ -122,6 +122,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 )
             if path == "/view":
                 return self._view(query)
+            if fake_manager.handle_get(self, fake, path, query):
+                return None
             if fake_comfy_models.handle(self, fake, urlparse(self.path).path, path, query):
                 return None
             return self._reply(404, b"404: Not Found", ctype="text/plain; charset=utf-8")
@@ -178,6 +180,8 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 return self._reply(200)
             if path in ("/free", "/history"):
                 return self._reply(200)
+            if fake_manager.handle_post(self, fake, path, body):
+                return None
             return self._reply(404, b"404: Not Found", ctype="text/plain; charset=utf-8")
 
         def _upload(self, ctype: str) -> None:

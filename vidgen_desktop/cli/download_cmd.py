@@ -12,12 +12,13 @@ from functools import partial
 from pathlib import Path
 
 from vidgen_desktop.cli.models_cmd import models_dir_of
-from vidgen_desktop.cli.stage_common import cancellable, settings_from
+from vidgen_desktop.cli.stage_common import StderrProgress, cancellable, settings_from
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.progress import format_duration, format_transfer
 from vidgen_desktop.modelfiles.catalog import user_header_cache
 from vidgen_desktop.modelfiles.download import Downloader, Transfer, mirrored, target_in
+from vidgen_desktop.pipeline.remote_fetch import fetch_on_server
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,6 +66,7 @@ class TransferLine:
 
 def run_download(args: argparse.Namespace) -> int:
     from vidgen_desktop.comfy.client import ComfyClient
+    from vidgen_desktop.comfy.manager import detect
     from vidgen_desktop.modelfiles.catalog import catalog_for
     from vidgen_desktop.pipeline.setup_check import slot_findings
     from vidgen_desktop.workflow.preflight import preflight
@@ -76,15 +78,20 @@ def run_download(args: argparse.Namespace) -> int:
         catalog = catalog_for(
             client, models_dir=models_dir_of(args, settings), cache=user_header_cache()
         )
+        manager = None if catalog.local_dirs else detect(client)
         jobs: list[tuple[str, Path, str | None]] = []
+        remote: list[tuple[str, str, str]] = []  # (folder, file, url) for the server's Manager
         if args.url:
             if not args.folder:
                 raise InvalidInput("--url needs --folder (e.g. --folder loras).")
             dirs = catalog.local_dirs.get(args.folder)
-            if not dirs:
-                raise InvalidInput(_not_here(args.folder))
             name = args.file or args.url.rsplit("/", 1)[-1].split("?")[0]
-            jobs.append((args.url, target_in(_pick(dirs, args.folder), name), args.sha256))
+            if dirs:
+                jobs.append((args.url, target_in(_pick(dirs, args.folder), name), args.sha256))
+            elif manager is not None:
+                remote.append((args.folder, name, args.url))
+            else:
+                raise InvalidInput(_not_here(args.folder))
         else:
             workflow = _workflow(args.workflow)
             findings = slot_findings(workflow, preflight(workflow, client.object_info()), catalog)
@@ -98,7 +105,10 @@ def run_download(args: argparse.Namespace) -> int:
                     )
                     continue
                 if not finding.target_dir:
-                    raise InvalidInput(_not_here(finding.slot.folder))
+                    if manager is None:
+                        raise InvalidInput(_not_here(finding.slot.folder))
+                    remote.append((finding.slot.folder, finding.slot.file, finding.slot.url))
+                    continue
                 sha = next(
                     (
                         m.sha256
@@ -109,11 +119,30 @@ def run_download(args: argparse.Namespace) -> int:
                 )
                 dest = target_in(Path(finding.target_dir), finding.slot.file)
                 jobs.append((finding.slot.url, dest, sha or None))
-            if not jobs:
+            if not jobs and not remote:
                 print(f"{workflow.name}: nothing to download.", file=sys.stderr)
+        token = CancelToken()
+        for folder, file, url in remote:
+            assert manager is not None
+            source = mirrored(url, mirror)
+            print(
+                f"from {source}\n  to models/{folder}/ on the server (ComfyUI-Manager "
+                f"{manager.version})",
+                file=sys.stderr,
+            )
+            fetch = partial(
+                fetch_on_server,
+                client,
+                manager,
+                folder=folder,
+                file=file,
+                url=source,
+                report=StderrProgress(False),
+                token=token,
+            )
+            cancellable("manager-download", fetch, token)
     finally:
         client.close()
-    token = CancelToken()
     for url, dest, sha in jobs:
         source = mirrored(url, mirror)
         print(f"from {source}\n  to {dest}", file=sys.stderr)
@@ -129,8 +158,9 @@ def _pick(dirs: list[Path], folder: str) -> Path:
 
 def _not_here(folder: str) -> str:
     return (
-        f"ComfyUI's {folder} folder is not on this machine: copy the file there by hand, set "
-        "the models folder (--models-dir or Settings), or use ComfyUI-Manager on that machine."
+        f"ComfyUI's {folder} folder is not on this machine and the server has no "
+        "ComfyUI-Manager: copy the file there by hand, or set the models folder (--models-dir "
+        "or Settings) if that folder is shared with this machine."
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidgen_desktop.comfy.manager import Manager
+from vidgen_desktop.comfy.manager import detect as detect_manager
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.modelfiles.catalog import Catalog, HeaderCache, catalog_for
@@ -120,9 +122,13 @@ class ServerFinding:
             n = d["models"]
             return f"{n} model{'s' if n != 1 else ''} installed"
         if "gpu" in d:
-            if not d["gpu"]:
-                return "no GPU (it runs on the CPU)"
-            return f"{d['gpu']} · {d['memory_gb']:.0f} GB · {d['free_gb']:.1f} GB free"
+            gpu = (
+                f"{d['gpu']} · {d['memory_gb']:.0f} GB · {d['free_gb']:.1f} GB free"
+                if d["gpu"]
+                else "no GPU (it runs on the CPU)"
+            )
+            manager = f" · ComfyUI-Manager {d['manager']}" if d.get("manager") else ""
+            return gpu + manager
         return ""
 
 
@@ -134,6 +140,8 @@ class SetupReport:
     models_read_from: str = ""  # "headers on this machine" | "the server (names only)"
     #: every model file the server has, with what it is (the pickers list these)
     catalog: Catalog = field(default_factory=Catalog)
+    #: ComfyUI-Manager on a server whose folders are elsewhere: it can fetch files there
+    manager: Manager | None = None
 
     @property
     def ready(self) -> bool:
@@ -270,6 +278,10 @@ def check_setup(
             if catalog.local_dirs
             else "the server (names and metadata only)"
         )
+        if not catalog.local_dirs:
+            report.manager = detect_manager(client)
+            if report.manager is not None:
+                comfy.details["manager"] = report.manager.version
         for shipped in workflows if workflows is not None else shipped_workflows():
             wf = with_models(shipped, settings.choices_for(shipped.name))
             problems = preflight(wf, info)

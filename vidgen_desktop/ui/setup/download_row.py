@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 from vidgen_desktop.core.errors import Cancelled, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration, format_transfer
 from vidgen_desktop.modelfiles.download import Downloader, Transfer, partial_path
-from vidgen_desktop.workers.runner import TaskRunner
+from vidgen_desktop.workers.runner import TaskFn, TaskRunner
 
 
 class DownloadRow(QWidget):
@@ -30,10 +30,13 @@ class DownloadRow(QWidget):
         size_text: str = "",
         sha256: str = "",
         why_not: str = "",
+        on_server: TaskFn | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.file, self.url, self.dest, self.sha256 = file, url, dest, sha256 or None
+        #: for a server whose folder is elsewhere: its ComfyUI-Manager fetches the file
+        self.on_server = on_server
         self.runner = TaskRunner(f"download-{file}", self)
         self.runner.progress.connect(self._on_progress)
         self.runner.succeeded.connect(self._on_done)
@@ -69,7 +72,10 @@ class DownloadRow(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
 
-        if why_not or dest is None or not url:
+        if on_server is not None and url:
+            self.button.setText("Download on the server")
+            self.button.setToolTip("ComfyUI-Manager on the server downloads it into its folder.")
+        elif why_not or dest is None or not url:
             self.button.setEnabled(False)
             reason = why_not or (
                 "This file's folder is not on this machine."
@@ -89,6 +95,13 @@ class DownloadRow(QWidget):
             self.button.setEnabled(False)
             self.status.setText("Pausing…")
             return
+        if self.on_server is not None:
+            self.button.setText("Stop waiting")
+            self.bar.setVisible(True)
+            self.bar.setRange(0, 0)
+            self.status.setText("Asking ComfyUI-Manager…")
+            self.runner.start(self.on_server)
+            return
         assert self.dest is not None
         downloader = Downloader(self.url, self.dest, sha256=self.sha256)
 
@@ -107,6 +120,8 @@ class DownloadRow(QWidget):
     def _on_progress(self, progress: Progress) -> None:
         t = progress.extra.get("transfer")
         if not isinstance(t, Transfer):
+            if progress.message:  # ComfyUI-Manager's queue, on the server
+                self.status.setText(progress.message)
             return
         if t.phase == "checking":
             self.status.setText("Reading what arrived before…")
@@ -137,6 +152,13 @@ class DownloadRow(QWidget):
 
     def _on_paused(self) -> None:
         self.button.setEnabled(True)
+        if self.on_server is not None:
+            self.button.setText("Download on the server")
+            self.status.setText(
+                "Stopped waiting; ComfyUI-Manager may still finish it on the server "
+                "(Check again shows it)."
+            )
+            return
         self.button.setText("Resume")
         self.status.setText("Paused: what arrived is kept; Resume continues from there.")
 

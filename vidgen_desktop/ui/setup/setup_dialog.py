@@ -191,19 +191,52 @@ class SetupDialog(QDialog):
                 url = s.slot.url
                 if url and "/resolve/" not in url:
                     why = why or f"{url} is a page, not a file: download it from there by hand."
+                source = mirrored(url, self.context.settings.download_mirror) if url else ""
+                on_server = (
+                    self._on_server(report, s.slot.folder, s.slot.file, source)
+                    if dest is None and report.manager is not None and "/resolve/" in url
+                    else None
+                )
                 row = DownloadRow(
                     s.slot.file,
                     s.slot.folder,
-                    mirrored(url, self.context.settings.download_mirror) if url else "",
+                    source,
                     dest,
                     size_text=f"{model.size_gb:.1f} GB" if model and model.size_gb else "",
                     sha256=model.sha256 if model else "",
                     why_not=why,
+                    on_server=on_server,
                 )
                 row.finished.connect(self._downloaded)
                 self.rows.append(row)
                 layout.addWidget(row)
         return box
+
+    def _on_server(self, report: SetupReport, folder: str, file: str, url: str):
+        """The worker's task: the server's ComfyUI-Manager fetches the file."""
+        manager = report.manager
+        assert manager is not None
+        server = self.context.settings.comfyui_url
+
+        def work(progress, token):
+            from vidgen_desktop.comfy.client import ComfyClient
+            from vidgen_desktop.pipeline.remote_fetch import fetch_on_server
+
+            client = ComfyClient(server)
+            try:
+                return fetch_on_server(
+                    client,
+                    manager,
+                    folder=folder,
+                    file=file,
+                    url=url,
+                    report=progress,
+                    token=token,
+                )
+            finally:
+                client.close()
+
+        return work
 
     def _downloaded(self, _file: str) -> None:
         # the stages' client caches /object_info: the new file must show there too
