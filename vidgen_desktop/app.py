@@ -109,7 +109,34 @@ def build_window(paths: UserPaths | None = None, project_path: Path | None = Non
     from vidgen_desktop.ui.gpu_monitor import install_gpu_monitor
 
     install_gpu_monitor(window)
+    install_managed_start(window)
     return window
+
+
+def install_managed_start(window: MainWindow) -> None:
+    """The ComfyUI this app installed starts with it, when the user asked for that."""
+    if not (
+        window.context.settings.managed_comfyui and window.context.settings.start_managed_on_open
+    ):
+        return
+    from vidgen_desktop.ui.setup.managed_box import start_managed_if_asked
+    from vidgen_desktop.workers.runner import TaskRunner
+
+    runner = TaskRunner("managed-comfyui", window)
+    window.managed_runner = runner  # type: ignore[attr-defined]
+
+    def started(result: object) -> None:
+        url = getattr(result, "url", "")
+        if url and url != window.context.settings.comfyui_url:
+            window.context.settings.comfyui_url = url
+            window.context.update_settings()
+        window.status.showMessage("ComfyUI (installed by VidGen) is running.", 8000)
+
+    runner.succeeded.connect(started)
+    runner.failed.connect(
+        lambda e: window.status.showMessage(f"ComfyUI did not start: {getattr(e, 'message', e)}")
+    )
+    start_managed_if_asked(window.context, runner)
 
 
 def project_argument(argv: Sequence[str]) -> Path | None:

@@ -14,7 +14,7 @@ from tests.fakes.fake_ollama import FakeOllama
 from tests.fakes.file_server import FileServer
 from tests.fakes.shipped_models import BUILDERS, install_shipped_models
 from tests.modelfiles.test_setup_page import open_setup, scroll_to
-from tests.projects.conftest import app_window as app_window  # noqa: F401 - fixture
+from tests.projects.conftest import app_window as app_window
 from vidgen_desktop.cli.main import main
 
 VAE = "wan_2.1_vae.safetensors"
@@ -50,16 +50,26 @@ def hub(tmp_path):
 @pytest.mark.parametrize("version", ["v4", "v3"])
 def test_vidgen_download_asks_the_servers_manager(fake_comfy, hub, capsys, version):
     fake_comfy.manager = version
-    code = main(["download", "--workflow", "video_wan22_s2v", "--comfyui", fake_comfy.url,
-                 "--mirror", hub.url])
+    code = main(
+        [
+            "download",
+            "--workflow",
+            "video_wan22_s2v",
+            "--comfyui",
+            fake_comfy.url,
+            "--mirror",
+            hub.url,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
-    assert (fake_comfy.model_root / "vae" / VAE).read_bytes() == (
-        hub.files[VAE_PATH].data
-    )
+    assert (fake_comfy.model_root / "vae" / VAE).read_bytes() == (hub.files[VAE_PATH].data)
     assert "to models/vae/ on the server (ComfyUI-Manager V" in err
-    install = next(b for p, b in ((r.path, r.body) for r in fake_comfy.requests)
-                   if p.endswith("/manager/queue/install_model"))
+    install = next(
+        b
+        for p, b in ((r.path, r.body) for r in fake_comfy.requests)
+        if p.endswith("/manager/queue/install_model")
+    )
     assert (install["save_path"], install["filename"]) == ("vae", VAE)
     assert install["url"] == hub.url + VAE_PATH
     assert ("client_id" in install) == (version == "v4")
@@ -67,8 +77,17 @@ def test_vidgen_download_asks_the_servers_manager(fake_comfy, hub, capsys, versi
 
 def test_a_v3_manager_at_strong_security_refuses_and_says_what_to_do(fake_comfy, hub, capsys):
     fake_comfy.manager, fake_comfy.manager_security = "v3", "strong"
-    code = main(["download", "--workflow", "video_wan22_s2v", "--comfyui", fake_comfy.url,
-                 "--mirror", hub.url])
+    code = main(
+        [
+            "download",
+            "--workflow",
+            "video_wan22_s2v",
+            "--comfyui",
+            fake_comfy.url,
+            "--mirror",
+            hub.url,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 4
     assert "refused to download model files (its security level)" in err
@@ -77,15 +96,24 @@ def test_a_v3_manager_at_strong_security_refuses_and_says_what_to_do(fake_comfy,
 
 def test_a_v4_manager_whose_worker_refuses_is_reported(fake_comfy, hub, capsys):
     fake_comfy.manager, fake_comfy.manager_refuses = "v4", True
-    code = main(["download", "--workflow", "video_wan22_s2v", "--comfyui", fake_comfy.url,
-                 "--mirror", hub.url])
+    code = main(
+        [
+            "download",
+            "--workflow",
+            "video_wan22_s2v",
+            "--comfyui",
+            fake_comfy.url,
+            "--mirror",
+            hub.url,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 4
     assert "could not download the file: security_level does not allow this" in err
     assert not (fake_comfy.model_root / "vae" / VAE).exists()
 
 
-def test_the_set_up_page_has_the_server_download_it(qtbot, app_window, fake_comfy, hub):  # noqa: F811
+def test_the_set_up_page_has_the_server_download_it(qtbot, app_window, fake_comfy, hub):
     fake_comfy.manager = "v4"
     win = app_window(settings={"download_mirror": hub.url})
     dialog = open_setup(qtbot, win)

@@ -54,6 +54,10 @@ class Settings(BaseModel):
     comfyui_models_dir: str = ""
     #: a mirror of the model hub (e.g. https://hf-mirror.com) for downloads; "" = the hub itself
     download_mirror: str = ""
+    #: a ComfyUI this app installed with comfy-cli (its folder; "" = none) and how to run it
+    managed_comfyui: str = ""
+    managed_port: int = Field(default=8188, ge=1024, le=65535)
+    start_managed_on_open: bool = False
     #: the user's model file per slot: server URL -> workflow name -> "node.input" -> file
     model_choices: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     #: base64 of QMainWindow.saveGeometry()/saveState(); opaque to the core

@@ -34,6 +34,7 @@ from vidgen_desktop.pipeline.setup_check import (
     manifest_model,
 )
 from vidgen_desktop.ui.setup.download_row import DownloadRow
+from vidgen_desktop.ui.setup.managed_box import ManagedComfyBox
 from vidgen_desktop.ui.setup.ollama_models import OllamaModelsBox
 from vidgen_desktop.ui.setup.slot_picker import SlotPicker
 from vidgen_desktop.workers.runner import TaskRunner
@@ -78,12 +79,15 @@ class SetupDialog(QDialog):
         self.workflows_layout.setContentsMargins(0, 0, 0, 0)
         self.ollama_box = OllamaModelsBox(self._ollama_service)
         self.ollama_box.models_changed.connect(self._ollama_changed)
+        self.managed_box = ManagedComfyBox(context)
+        self.managed_box.server_changed.connect(self.check)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.servers)
         body_layout.addWidget(self.workflows)
         body_layout.addWidget(self.ollama_box)
+        body_layout.addWidget(self.managed_box)
         body_layout.addStretch(1)
         self.page = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -104,6 +108,7 @@ class SetupDialog(QDialog):
         self.check_button.setEnabled(False)
         self.check_button.setToolTip("A check is running.")
         self.summary.setText("Checking Ollama, ComfyUI and the workflows…")
+        self.managed_box.refresh()
         self.runner.start(
             lambda _r, _t: check_setup(
                 settings, models_dir=settings.models_dir(), cache=user_header_cache()
@@ -267,6 +272,7 @@ class SetupDialog(QDialog):
         for row in self.rows:
             row.shutdown()
         self.ollama_box.shutdown()
+        self.managed_box.shutdown()
         self.runner.shutdown(3000)
         super().done(result)
 
