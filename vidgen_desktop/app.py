@@ -157,12 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vidgen_desktop.ui.app_icon import app_icon
 
     app.setWindowIcon(app_icon())
+    first_run = not paths.settings_file.exists()
     window = build_window(paths, project_argument(argv))
     from vidgen_desktop import startup_probe
 
     startup_probe.install(window, window.first_shown)
     window.show()
     QTimer.singleShot(0, window.raise_)
+    if first_run:  # the first launch on this machine: is everything there to make a video?
+        window.context.save_settings()
+        QTimer.singleShot(0, window.open_setup)
     rc = app.exec()
     window.context.close()
     return rc

@@ -203,3 +203,21 @@ def test_the_start_page_leads_to_the_set_up_page(qtbot, app_window):
     # Help › Set-up… again raises the same page instead of opening a second one
     win.setup_action.trigger()
     assert win.setup_dialog is dialog
+
+
+def test_a_comfyui_answering_elsewhere_is_found_and_used_with_one_click(
+    qtbot, app_window, fake_comfy, isolated_home
+):
+    from urllib.parse import urlparse
+
+    port = urlparse(fake_comfy.url).port
+    win = app_window(settings={"managed_port": port})
+    win.context.settings.comfyui_url = "http://127.0.0.1:9"  # a stale address
+    dialog = open_setup(qtbot, win)
+    assert "is not reachable at http://127.0.0.1:9" in dialog.servers.text()
+    button = dialog.use_found
+    assert button.isVisible() and button.text() == f"Use the ComfyUI at {fake_comfy.url}"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "ComfyUI</b> 0.25.0" in dialog.servers.text(), timeout=15000)
+    assert win.context.settings.comfyui_url == fake_comfy.url
+    assert not button.isVisible()

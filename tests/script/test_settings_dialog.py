@@ -49,3 +49,28 @@ def test_cancel_changes_nothing(qtbot, make_window, fake_ollama):
     dialog.ollama_url.setText("http://elsewhere:1")
     dialog.reject()
     assert window.context.settings.ollama_url == fake_ollama.url
+
+
+def test_the_models_folder_and_the_download_mirror_are_set_here(
+    qtbot, make_window, isolated_home, tmp_path
+):
+    window, panel = make_window()
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.keyClicks(dialog.mirror, "hf-mirror.com")
+    assert not ok.isEnabled() and "Download mirror must start with http" in dialog.problem.text()
+    dialog.mirror.clear()
+    qtbot.keyClicks(dialog.mirror, "https://hf-mirror.com/")
+    qtbot.keyClicks(dialog.models_dir, str(tmp_path / "nowhere"))
+    assert not ok.isEnabled() and "models folder does not exist" in dialog.problem.text()
+    dialog.models_dir.clear()
+    shared = tmp_path / "share" / "ComfyUI"
+    shared.mkdir(parents=True)
+    qtbot.keyClicks(dialog.models_dir, str(shared))
+    assert ok.isEnabled()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    window.context.writer.flush()
+    saved = json.loads((isolated_home / "config" / "settings.json").read_text())
+    assert saved["download_mirror"] == "https://hf-mirror.com"
+    assert saved["comfyui_models_dir"] == str(shared)

@@ -14,7 +14,7 @@ from typing import Any
 from vidgen_desktop.comfy.manager import Manager
 from vidgen_desktop.comfy.manager import detect as detect_manager
 from vidgen_desktop.core.errors import VidGenError
-from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.core.settings import DEFAULT_COMFYUI_URL, DEFAULT_OLLAMA_URL, Settings
 from vidgen_desktop.modelfiles.catalog import Catalog, HeaderCache, catalog_for
 from vidgen_desktop.modelfiles.identity import ModelIdentity
 from vidgen_desktop.modelfiles.slots import Slot, fit, fitting, slots_of, with_models
@@ -114,6 +114,8 @@ class ServerFinding:
     version: str = ""
     error: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: not at `url`, but one answers here (the default address, or the app's own install)
+    found_at: str = ""
 
     def facts(self) -> str:
         """ "3 models installed", "NVIDIA GeForce RTX 3060 · 12 GB · 11.2 GB free"."""
@@ -166,6 +168,8 @@ class SetupReport:
                 )
             else:
                 out.append(f"{server.name} is not reachable at {server.url}: {server.error}")
+                if server.found_at:
+                    out.append(f"  but a {server.name} answers at {server.found_at}: use that one")
         if self.models_read_from:
             out.append(f"Model files read from {self.models_read_from}.")
         for wf in self.workflows:
@@ -256,6 +260,9 @@ def check_setup(
         ollama.details = {"models": len(models)}
     except VidGenError as exc:
         ollama.error = exc.message
+        ollama.found_at = _answering(
+            [DEFAULT_OLLAMA_URL], ollama.url, lambda u: OllamaService(u, 2.0).version()
+        )
 
     comfy = ServerFinding("ComfyUI", settings.comfyui_url)
     report = SetupReport(ollama, comfy)
@@ -290,9 +297,35 @@ def check_setup(
             )
     except VidGenError as exc:
         comfy.error = exc.message
+        if not comfy.reachable:
+            managed = f"http://127.0.0.1:{settings.managed_port}"
+            comfy.found_at = _answering([DEFAULT_COMFYUI_URL, managed], comfy.url, _comfy_answers)
     finally:
         client.close()
     return report
+
+
+def _comfy_answers(url: str) -> object:
+    from vidgen_desktop.comfy.client import ComfyClient
+
+    probe = ComfyClient(url, timeout=2.0)
+    try:
+        return probe.system_stats()
+    finally:
+        probe.close()
+
+
+def _answering(candidates: list[str], configured: str, probe) -> str:
+    """The first other address where the server answers ("" when none does)."""
+    for url in dict.fromkeys(candidates):
+        if url.rstrip("/") == configured.rstrip("/"):
+            continue
+        try:
+            probe(url)
+            return url
+        except VidGenError:
+            continue
+    return ""
 
 
 __all__ = [

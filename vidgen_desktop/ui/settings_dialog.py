@@ -94,6 +94,24 @@ class SettingsDialog(QDialog):
             "Unload the Ollama model before ComfyUI runs (and let ComfyUI free its models before\n"
             "Ollama runs). Needed on 12 GB cards; turn it off on big cards to skip reloads."
         )
+        self.models_dir = QLineEdit(s.comfyui_models_dir)
+        self.models_dir.setObjectName("comfyui_models_dir")
+        self.models_dir.setPlaceholderText(
+            "only when ComfyUI runs elsewhere and its folder is shared"
+        )
+        self.models_dir.setToolTip(
+            "ComfyUI's folder (or its models folder) as this computer sees it, e.g. a network\n"
+            "share: model files are then read from their headers and downloaded into it."
+        )
+        choose_models = QPushButton("Choose…")
+        choose_models.clicked.connect(self._choose_models_dir)
+        self.mirror = QLineEdit(s.download_mirror)
+        self.mirror.setObjectName("download_mirror")
+        self.mirror.setPlaceholderText("https://huggingface.co (the hub itself)")
+        self.mirror.setToolTip(
+            "A mirror of the model hub for downloads, e.g. https://hf-mirror.com: the same paths\n"
+            "under another address."
+        )
         self.problem = QLabel()
         self.problem.setObjectName("settings_problem")
         self.problem.setStyleSheet("color: #c62828;")
@@ -110,6 +128,8 @@ class SettingsDialog(QDialog):
         form.addRow("", self.comfy_result)
         form.addRow("Projects folder", self._row(self.projects_dir, choose))
         form.addRow("", self.gpu_handoff)
+        form.addRow("ComfyUI models folder", self._row(self.models_dir, choose_models))
+        form.addRow("Download mirror", self.mirror)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -119,7 +139,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        for edit in (self.ollama_url, self.comfy_url):
+        for edit in (self.ollama_url, self.comfy_url, self.mirror, self.models_dir):
             edit.textChanged.connect(self._validate)
         self.setMinimumWidth(480)
         self._validate()
@@ -168,6 +188,14 @@ class SettingsDialog(QDialog):
         label.setStyleSheet("" if ok else "color: #c62828;")
         label.show()
 
+    def _choose_models_dir(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "ComfyUI models folder", self.models_dir.text()
+        )
+        if chosen:
+            self.models_dir.setText(chosen)
+            self._validate()
+
     def _choose_projects_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(
             self, "Folder for new projects", self.projects_dir.text()
@@ -186,6 +214,12 @@ class SettingsDialog(QDialog):
             why = url_problem(edit.text())
             if why:
                 problems.append(f"{name} {why}.")
+        mirror = self.mirror.text().strip()
+        if mirror and url_problem(mirror):
+            problems.append(f"Download mirror {url_problem(mirror)}.")
+        folder = self.models_dir.text().strip()
+        if folder and not Path(folder).expanduser().is_dir():
+            problems.append("The ComfyUI models folder does not exist.")
         self.problem.setText(" ".join(problems))
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok_button.setEnabled(not problems)
@@ -199,6 +233,8 @@ class SettingsDialog(QDialog):
         s.ollama_url = self.ollama_url.text().strip().rstrip("/")
         s.comfyui_url = self.comfy_url.text().strip().rstrip("/")
         s.gpu_handoff = self.gpu_handoff.isChecked()
+        s.comfyui_models_dir = self.models_dir.text().strip()
+        s.download_mirror = self.mirror.text().strip().rstrip("/")
         folder = self.projects_dir.text().strip()
         s.projects_dir = (
             "" if not folder or Path(folder) == self.context.paths.projects_dir else folder

@@ -82,9 +82,14 @@ class SetupDialog(QDialog):
         self.managed_box = ManagedComfyBox(context)
         self.managed_box.server_changed.connect(self.check)
 
+        self.use_found = QPushButton()
+        self.use_found.setObjectName("setup_use_found")
+        self.use_found.hide()
+        self.use_found.clicked.connect(self._use_found)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.servers)
+        body_layout.addWidget(self.use_found, 0, Qt.AlignmentFlag.AlignLeft)
         body_layout.addWidget(self.workflows)
         body_layout.addWidget(self.ollama_box)
         body_layout.addWidget(self.managed_box)
@@ -142,6 +147,10 @@ class SetupDialog(QDialog):
                 else ""
             )
         )
+        found = next((x for x in (report.comfy, report.ollama) if x.found_at), None)
+        self.use_found.setVisible(found is not None)
+        if found is not None:
+            self.use_found.setText(f"Use the {found.name} at {found.found_at}")
         self._clear_workflows()
         for finding in report.workflows:
             self.workflows_layout.addWidget(self._workflow_box(finding, report))
@@ -242,6 +251,18 @@ class SetupDialog(QDialog):
                 client.close()
 
         return work
+
+    def _use_found(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        s = self.context.settings
+        if report.comfy.found_at:
+            s.comfyui_url = report.comfy.found_at
+        elif report.ollama.found_at:
+            s.ollama_url = report.ollama.found_at
+        self.context.update_settings()
+        self.check()
 
     def _downloaded(self, _file: str) -> None:
         # the stages' client caches /object_info: the new file must show there too
