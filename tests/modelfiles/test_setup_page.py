@@ -221,3 +221,22 @@ def test_a_comfyui_answering_elsewhere_is_found_and_used_with_one_click(
     qtbot.waitUntil(lambda: "ComfyUI</b> 0.25.0" in dialog.servers.text(), timeout=15000)
     assert win.context.settings.comfyui_url == fake_comfy.url
     assert not button.isVisible()
+
+
+def test_a_stages_models_button_opens_the_page_at_its_workflow(qtbot, app_window):
+    win = app_window()
+    video = win.panels[3]  # the last workflow on the page: it must be scrolled to
+    win.show_stage(3)
+    qtbot.waitUntil(lambda: video.current_workflow() is not None, timeout=10000)
+    stem = video.current_workflow().path.stem
+    button = video.picker.models_button
+    assert button.isVisible() and "Set-up" in button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = win.setup_dialog
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=15000)
+    box = box_of(dialog, stem)
+    viewport = dialog.page.viewport()
+    assert dialog.page.verticalScrollBar().maximum() > 0  # the page is taller than its window
+    qtbot.waitUntil(lambda: dialog.page.verticalScrollBar().value() > 0, timeout=3000)
+    top = box.mapTo(viewport, box.rect().topLeft())
+    assert viewport.rect().contains(top)

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.start_page.new_requested.connect(self.projects.new_project)
         self.start_page.open_requested.connect(self.projects.ask_open)
         self.start_page.recent_chosen.connect(lambda p: self.projects.open_path(Path(p)))
-        self.start_page.setup_requested.connect(self.open_setup)
+        self.start_page.setup_requested.connect(lambda: self.open_setup())
         self.remaining = RemainingStages(self)
         self.comfort = JobComfort(self)
         left_layout.addWidget(self.remaining.button)
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
 
         setup_action = QAction("&Set-up…", self)
         setup_action.setObjectName("action_setup")
-        setup_action.triggered.connect(self.open_setup)
+        setup_action.triggered.connect(lambda: self.open_setup())
         self.help_menu.addAction(setup_action)
         self.setup_action = setup_action
         log_action = QAction("Open &Log File", self)
@@ -270,8 +270,9 @@ class MainWindow(QMainWindow):
             if "checking" not in segment.text()
         }
 
-    def open_setup(self) -> None:
-        """Help › Set-up…: one window, raised again if it is already open."""
+    def open_setup(self, focus: str = ""):
+        """Help › Set-up…: one window, raised again if it is already open; `focus` (a shipped
+        workflow's file stem) scrolls it to that workflow's models."""
         from vidgen_desktop.ui.setup.setup_dialog import open_setup
 
         existing = getattr(self, "setup_dialog", None)
@@ -279,10 +280,13 @@ class MainWindow(QMainWindow):
             if existing is not None and existing.isVisible():
                 existing.raise_()
                 existing.activateWindow()
-                return
+                existing.focus_on(focus)
+                return existing
         except RuntimeError:  # closed and deleted
             pass
         self.setup_dialog = open_setup(self, self.context)
+        self.setup_dialog.focus_on(focus)
+        return self.setup_dialog
 
     def show_about(self) -> None:
         from vidgen_desktop.ui.about_dialog import AboutDialog

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -97,6 +97,9 @@ class SetupDialog(QDialog):
         self.page = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
+        scroll.verticalScrollBar().rangeChanged.connect(lambda _lo, _hi: self._reveal())
+        # the user scrolls: the page stays where they put it
+        scroll.verticalScrollBar().actionTriggered.connect(lambda _a: self._drop_focus())
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -154,6 +157,8 @@ class SetupDialog(QDialog):
         self._clear_workflows()
         for finding in report.workflows:
             self.workflows_layout.addWidget(self._workflow_box(finding, report))
+        self._scroll_to_focus()
+        self._focus = ""  # once: a later check leaves the page where the user has it
 
     def _clear_workflows(self) -> None:
         for row in self.rows:
@@ -251,6 +256,32 @@ class SetupDialog(QDialog):
                 client.close()
 
         return work
+
+    def focus_on(self, stem: str) -> None:
+        """Scroll to one workflow's box (now, or once the check has drawn it)."""
+        self._focus = stem
+        self._scroll_to_focus()
+
+    def _scroll_to_focus(self) -> None:
+        stem = getattr(self, "_focus", "")
+        box = self.findChild(QGroupBox, f"setup_wf_{stem}") if stem else None
+        self._focus_box = box
+        if box is not None:
+            QTimer.singleShot(0, self._reveal)
+
+    def _drop_focus(self) -> None:
+        self._focus_box = None
+
+    def _reveal(self) -> None:
+        """Also on every change of the page's height: the boxes' places (and how far the page
+        scrolls) are known only once Qt has laid the new boxes out."""
+        box = getattr(self, "_focus_box", None)
+        if box is None:
+            return
+        try:
+            self.page.ensureWidgetVisible(box, 0, 0)
+        except RuntimeError:  # replaced by a newer check
+            self._focus_box = None
 
     def _use_found(self) -> None:
         report = self.report

@@ -97,6 +97,13 @@ class WorkflowPicker(QGroupBox):
         self.recheck_button.setObjectName(f"{key}_recheck")
         self.recheck_button.setToolTip("Ask ComfyUI again which nodes and model files it has")
         self.recheck_button.clicked.connect(lambda: self.refresh(fresh=True))
+        self.models_button = QPushButton("Models…")
+        self.models_button.setObjectName(f"{key}_models")
+        self.models_button.setToolTip(
+            "What each model file of this workflow really is, pick another one, or download what "
+            "is missing (Help › Set-up…)"
+        )
+        self.models_button.clicked.connect(self._open_models)
         self.info = QLabel()
         self.info.setObjectName(f"{key}_workflow_info")
         self.info.setWordWrap(True)
@@ -110,11 +117,13 @@ class WorkflowPicker(QGroupBox):
         row = QHBoxLayout()
         row.addWidget(self.combo, 1)
         row.addWidget(self.recheck_button)
+        row.addWidget(self.models_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.info)
         layout.addWidget(self.problems_label)
 
+        self._setup_followed: object = None
         self.checker = TaskRunner(f"{key}-check", self)
         self.checker.succeeded.connect(self._on_checked)
         self.checker.failed.connect(self._on_check_failed)
@@ -138,6 +147,19 @@ class WorkflowPicker(QGroupBox):
         self.problems_label.setVisible(bool(text))
 
     # ---- checking ----------------------------------------------------------------------------
+    def _open_models(self) -> None:
+        window = self.window()
+        opener = getattr(window, "open_setup", None)
+        if opener is None:
+            return
+        wf = self.current()
+        stem = wf.path.stem if wf is not None and wf.path is not None else ""
+        dialog = opener(focus=stem)
+        if dialog is not None and dialog is not self._setup_followed:
+            # picked or downloaded files show here as soon as the page closes
+            dialog.finished.connect(lambda _r: self.refresh(fresh=True))
+            self._setup_followed = dialog
+
     def refresh(self, fresh: bool = False) -> None:
         if self.checker.is_running():
             self._again = True
