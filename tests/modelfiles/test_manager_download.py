@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QPushButton
 
 from tests.fakes import model_files as mf
 from tests.fakes.fake_comfy import FakeComfy
-from tests.fakes.fake_ollama import FakeOllama
 from tests.fakes.file_server import FileServer
 from tests.fakes.shipped_models import BUILDERS, install_shipped_models
 from tests.modelfiles.test_setup_page import open_setup, scroll_to
@@ -19,13 +18,6 @@ from vidgen_desktop.cli.main import main
 
 VAE = "wan_2.1_vae.safetensors"
 VAE_PATH = "/Comfy-Org/Wan_2.2_ComfyUI_Repackaged/resolve/main/split_files/vae/" + VAE
-
-
-@pytest.fixture
-def fake_ollama():
-    fake = FakeOllama()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

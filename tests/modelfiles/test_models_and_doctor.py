@@ -12,7 +12,6 @@ import requests
 from tests.fakes import model_files as mf
 from tests.fakes.fake_comfy import FakeComfy
 from tests.fakes.fake_comfy_models import recorded
-from tests.fakes.fake_ollama import FakeOllama
 from tests.fakes.shipped_models import install_shipped_models
 from vidgen_desktop.cli.main import main
 from vidgen_desktop.comfy.client import ComfyClient
@@ -24,13 +23,6 @@ def comfy(tmp_path):
     fake = FakeComfy("0.25")
     fake.model_root = tmp_path / "ComfyUI" / "models"
     fake.model_root.mkdir(parents=True)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def ollama():
-    fake = FakeOllama()
     yield fake
     fake.stop()
 

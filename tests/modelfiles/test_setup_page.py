@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QProgressBar, QPushButton
 
 from tests.fakes import model_files as mf
 from tests.fakes.fake_comfy import FakeComfy
-from tests.fakes.fake_ollama import FakeOllama
 from tests.fakes.file_server import FileServer
 from tests.fakes.shipped_models import BUILDERS, install_shipped_models
 from tests.projects.conftest import app_window as app_window
@@ -21,13 +20,6 @@ from vidgen_desktop.workflow import named_workflow
 from vidgen_desktop.workflow.conventions import Stage
 
 VAE = "wan_2.1_vae.safetensors"
-
-
-@pytest.fixture
-def fake_ollama():
-    fake = FakeOllama()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

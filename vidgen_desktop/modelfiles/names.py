@@ -123,30 +123,23 @@ def guess(
         if found:
             precision = found.group(1).upper() if label == "GGUF" else label
             break
-    if kind == ids.LORA:
-        return ModelIdentity(
-            folder=folder,
-            file=file,
-            kind=kind,
-            family=family,
-            variant=variant,
-            for_family=family,
-            precision=precision,
-            bytes=size,
-            source="name",
-            rank=_int(metadata.get("ss_network_dim")),
-            note="" if family else "the name does not say which model it is for",
-        )
+    lora = kind == ids.LORA
     return ModelIdentity(
         folder=folder,
         file=file,
         kind=kind,
         family=family,
         variant=variant,
+        for_family=family if lora else "",
         precision=precision,
         bytes=size,
         source="name",
-        note="" if family else "the name says nothing about the model",
+        rank=_int(metadata.get("ss_network_dim")) if lora else None,
+        note=""
+        if family
+        else "the name does not say which model it is for"
+        if lora
+        else "the name says nothing about the model",
     )
 
 

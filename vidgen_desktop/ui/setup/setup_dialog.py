@@ -59,6 +59,8 @@ class SetupDialog(QDialog):
         self.runner = TaskRunner("setup-check", self)
         self.runner.succeeded.connect(self._show)
         self.runner.failed.connect(self._failed)
+        self.runner.done.connect(self._after_check)
+        self._again = False
 
         self.summary = QLabel("Checking Ollama, ComfyUI and the workflows…")
         self.summary.setObjectName("setup_summary")
@@ -111,7 +113,9 @@ class SetupDialog(QDialog):
     # ---- checking --------------------------------------------------------------------------
     def check(self) -> None:
         if self.runner.is_running():
+            self._again = True  # something changed while checking: check again after
             return
+        self._again = False
         settings = self.context.settings.model_copy(deep=True)
         self.check_button.setEnabled(False)
         self.check_button.setToolTip("A check is running.")
@@ -123,6 +127,10 @@ class SetupDialog(QDialog):
             )
         )
         self.ollama_box.refresh()
+
+    def _after_check(self) -> None:
+        if self._again:
+            self.check()
 
     def _failed(self, error: object) -> None:
         self.check_button.setEnabled(True)
