@@ -110,8 +110,8 @@ def test_install_launch_node_pack_and_stop(tmp_path, cli_log, stop_after):
 
 def test_without_comfy_cli_it_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    cli = ComfyCli(tmp_path / "ComfyUI", executable=None)
-    cli.executable = None
+    cli = ComfyCli(tmp_path / "ComfyUI")  # looks on PATH, finds nothing
+    assert not cli.available
     with pytest.raises(InvalidInput) as info:
         cli.install("nvidia", lambda line: None, CancelToken())
     assert "pipx install comfy-cli" in info.value.user_text()
@@ -141,9 +141,10 @@ def test_the_set_up_page_installs_and_starts_comfyui_and_the_app_uses_it(
     dialog = open_setup(qtbot, win)
     box = dialog.managed_box
     box.folder.setText(str(workspace))
-    box.refresh()
+    box.probe()  # as when the user leaves the folder field
     start = box.findChild(QPushButton, "managed_start")
-    assert not start.isEnabled() and start.toolTip() == "Install ComfyUI first."
+    qtbot.waitUntil(lambda: start.toolTip() == "Install ComfyUI first.", timeout=5000)
+    assert not start.isEnabled()
     install = box.findChild(QPushButton, "managed_install")
     scroll_to(qtbot, dialog, install)
     qtbot.mouseClick(install, Qt.MouseButton.LeftButton)

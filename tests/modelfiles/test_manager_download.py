@@ -101,7 +101,7 @@ def test_a_v4_manager_whose_worker_refuses_is_reported(fake_comfy, hub, capsys):
     )
     err = capsys.readouterr().err
     assert code == 4
-    assert "could not download the file: security_level does not allow this" in err
+    assert "could not download the file: ERROR: To use this action, security_level must be" in err
     assert not (fake_comfy.model_root / "vae" / VAE).exists()
 
 
@@ -117,3 +117,59 @@ def test_the_set_up_page_has_the_server_download_it(qtbot, app_window, fake_comf
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil((fake_comfy.model_root / "vae" / VAE).exists, timeout=15000)
     qtbot.waitUntil(lambda: "Ready" in dialog.summary.text(), timeout=15000)
+
+
+def test_the_fake_v4_manager_answers_as_the_recorded_one(fake_comfy):
+    import requests as http
+
+    from tests.fakes.fake_manager import recorded
+
+    fake_comfy.manager = "v4"
+    url = fake_comfy.url
+    version = http.get(url + "/v2/manager/version", timeout=5)
+    assert (version.status_code, version.text) == (200, recorded("/v2/manager/version")["body"])
+    assert http.get(url + "/manager/version", timeout=5).status_code == 404
+    for key, body in (
+        ("#no_client_id", {"ui_id": "u", "url": "x"}),
+        ("#no_ui_id", {"client_id": "c", "url": "x"}),
+    ):
+        reply = http.post(url + "/v2/manager/queue/install_model", json=body, timeout=5)
+        rec = recorded("/v2/manager/queue/install_model" + key)
+        assert (reply.status_code, reply.text) == (rec["status"], rec["body"])
+    refused = http.post(
+        url + "/v2/manager/queue/start", data="x", headers={"Content-Type": "text/plain"}, timeout=5
+    )
+    rec = recorded("/v2/manager/queue/start#text_plain")
+    assert (refused.status_code, refused.text) == (rec["status"], rec["body"])
+    status = http.get(url + "/v2/manager/queue/status", timeout=5).json()
+    assert list(status) == list(recorded("/v2/manager/queue/status")["body"])
+
+
+def test_a_v4_download_is_followed_by_its_history_not_the_lingering_worker(fake_comfy, hub, capsys):
+    import time
+
+    fake_comfy.manager, fake_comfy.manager_linger_s = "v4", 4.0  # as the real worker lingers
+    started = time.monotonic()
+    code = main(
+        [
+            "download",
+            "--workflow",
+            "video_wan22_s2v",
+            "--comfyui",
+            fake_comfy.url,
+            "--mirror",
+            hub.url,
+        ]
+    )
+    took = time.monotonic() - started
+    assert code == 0, capsys.readouterr().err
+    assert took < 3.5
+    history = requests_get(fake_comfy.url + "/v2/manager/queue/history")["history"]
+    (item,) = history.values()
+    assert item["status"] == {"status_str": "success", "completed": True, "messages": []}
+
+
+def requests_get(url: str):
+    import requests as http
+
+    return http.get(url, timeout=5).json()

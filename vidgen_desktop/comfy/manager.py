@@ -1,16 +1,18 @@
 """ComfyUI-Manager on a remote server: have it download a missing model file into that machine's
-folder, since ours cannot reach it. Read from the Manager's sources (V3.41 custom node and the
-4.2.2 package ComfyUI 0.25 pins; there is no recording of a real exchange yet):
+folder, since ours cannot reach it. V4 (the comfyui-manager 4.2.2 package ComfyUI 0.25 pins) as
+recorded from a real server (tests/data/transcripts/v0.25/comfyui_manager_install_model.json);
+V3 (the older custom node, /manager without /v2) from its sources:
 
-- V4 answers under `/v2/manager/...` (`GET /v2/manager/version` -> "V4.2.2"); V3 under
-  `/manager/...` (`GET /manager/version` -> "V3.41"). A 404 on both: no Manager.
-- `POST …/manager/queue/install_model` with {name, type, base, save_path, url, filename, ui_id}
-  (V4 also `client_id`); V3 answers 403 when its security level forbids it and 400 when the file
-  is not in its model list; V4 accepts, and its worker refuses unless ComfyUI listens on
-  loopback (the refusal shows only in the queue history).
-- `POST …/manager/queue/start` (no body: a form or text body is refused as CSRF), then
-  `GET …/manager/queue/status` -> {total_count, done_count, in_progress_count, is_processing};
-  V4's `GET /v2/manager/queue/history?ui_id=` says how each task ended.
+- `GET /v2/manager/version` -> "V4.2.2" (`/manager/version` is a 404 there); V3: `/manager/version`.
+- `POST …/queue/install_model` {name, type, base, save_path, url, filename, ui_id} (V4 also
+  `client_id`) -> 200, empty; nothing runs until `POST …/queue/start` (no body: a text/plain one
+  is refused as CSRF) -> 200, or 201 when already running. V3 refuses with 403 (security level)
+  or 400 (a file not in its model list).
+- `GET …/queue/status` -> {total_count (pending + running), done_count, in_progress_count,
+  [pending_count,] is_processing}; V4's worker lingers ~4 s with is_processing true after the
+  last task, so V4 is followed by `GET /v2/manager/queue/history?ui_id=` (one item: status
+  {status_str, completed, messages}) instead. V4 refuses a download on a server that does not
+  listen on loopback only there, as a failed task.
 """
 
 from __future__ import annotations
@@ -104,14 +106,19 @@ def status(client: ComfyClient, manager: Manager) -> QueueStatus:
 
 
 def outcome(client: ComfyClient, manager: Manager, ui_id: str) -> tuple[str, str]:
-    """(status_str, messages) from V4's history; ("", "") where the Manager does not say."""
+    """(status_str, messages) of a finished task from V4's history; ("", "") while it runs or
+    where the Manager does not say (V3)."""
     if not manager.v4:
         return "", ""
     resp = client._request("GET", "/v2/manager/queue/history", params={"ui_id": ui_id})
-    if resp.status_code != 200:
+    if resp.status_code != 200 or not resp.content:
         return "", ""
-    item = (resp.json().get("history") or {}).get(ui_id) or {}
+    history = resp.json().get("history") or {}
+    # filtered by ui_id it is the item itself; unfiltered, items keyed by ui_id
+    item = history if history.get("ui_id") == ui_id else history.get(ui_id) or {}
     state = item.get("status") or {}
+    if not state.get("completed"):
+        return "", ""
     messages = state.get("messages") or []
     return str(state.get("status_str", "")), "; ".join(str(m) for m in messages)
 
@@ -125,15 +132,17 @@ def wait_for(
     *,
     poll_s: float = 1.0,
 ) -> None:
-    """Until the Manager's queue is idle; raises when its history says the download failed."""
+    """Until our task has finished; raises when the Manager says the download failed."""
     while True:
         token.raise_if_cancelled()
         now = status(client, manager)
         on_status(now)
-        if not now.is_processing and now.done_count >= now.total_count:
+        state, messages = outcome(client, manager, ui_id)
+        if state:
             break
+        if not manager.v4 and not now.is_processing and now.total_count == 0:
+            break  # V3 says no more than that its queue is empty
         token.wait(poll_s)
-    state, messages = outcome(client, manager, ui_id)
     if state and state not in ("success", "skip", "skipped"):
         raise ServerError(
             f"ComfyUI-Manager could not download the file: {messages or state}.",

@@ -52,8 +52,9 @@ class Finished:
 
 class ComfyCli:
     def __init__(self, workspace: Path, executable: str | None = None) -> None:
+        """`executable` None: look for it now; "" or a path: as found before (no PATH scan)."""
         self.workspace = workspace
-        self.executable = executable or find_comfy_cli()
+        self.executable = find_comfy_cli() if executable is None else executable
 
     @property
     def available(self) -> bool:

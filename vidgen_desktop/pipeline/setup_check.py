@@ -16,6 +16,7 @@ from vidgen_desktop.comfy.manager import detect as detect_manager
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.settings import DEFAULT_COMFYUI_URL, DEFAULT_OLLAMA_URL, Settings
 from vidgen_desktop.modelfiles.catalog import Catalog, HeaderCache, catalog_for
+from vidgen_desktop.modelfiles.download import partial_path, target_in
 from vidgen_desktop.modelfiles.identity import ModelIdentity
 from vidgen_desktop.modelfiles.slots import Slot, fit, fitting, slots_of, with_models
 from vidgen_desktop.workflow import Workflow, shipped_workflows
@@ -39,6 +40,8 @@ class SlotFinding:
     alternatives: list[str] = field(default_factory=list)
     #: where a download would land on this machine ("" when the folder is not here)
     target_dir: str = ""
+    #: bytes of an interrupted download of this file waiting in its folder (Resume continues)
+    partial_bytes: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -200,6 +203,7 @@ def slot_findings(
             target = str((named or dirs)[0])
         alternatives = [f.file for f in fitting(catalog, slot) if f.file != slot.file]
         if (slot.node, slot.input) in missing:
+            partial = partial_path(target_in(Path(target), slot.file)) if target else None
             out.append(
                 SlotFinding(
                     slot,
@@ -209,6 +213,7 @@ def slot_findings(
                     + (f", {slot_size(workflow, slot)}" if slot_size(workflow, slot) else ""),
                     alternatives=alternatives,
                     target_dir=target,
+                    partial_bytes=partial.stat().st_size if partial and partial.exists() else 0,
                 )
             )
             continue

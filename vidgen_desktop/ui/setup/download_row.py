@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from vidgen_desktop.core.errors import Cancelled, VidGenError
 from vidgen_desktop.core.progress import Progress, format_duration, format_transfer
-from vidgen_desktop.modelfiles.download import Downloader, Transfer, partial_path
+from vidgen_desktop.modelfiles.download import Downloader, Transfer
 from vidgen_desktop.workers.runner import TaskFn, TaskRunner
 
 
@@ -31,6 +31,7 @@ class DownloadRow(QWidget):
         sha256: str = "",
         why_not: str = "",
         on_server: TaskFn | None = None,
+        partial_bytes: int = 0,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,8 +85,8 @@ class DownloadRow(QWidget):
             )
             self.button.setToolTip(reason)
             self.status.setText(reason)
-        elif partial_path(dest).exists():
-            kept = partial_path(dest).stat().st_size
+        elif partial_bytes:
+            kept = partial_bytes
             self.button.setText("Resume")
             self.status.setText(f"{format_transfer(kept, None)} arrived before; Resume continues.")
 

@@ -51,7 +51,14 @@ class ManagedComfyBox(QGroupBox):
         self.runner.succeeded.connect(self._done)
         self.runner.failed.connect(self._failed)
         self.runner.cancelled.connect(lambda: self._failed(Cancelled()))
-        self.runner.done.connect(self.refresh)  # the buttons come back once the worker is gone
+        # the buttons come back (and the folder is looked at again) once the worker is gone
+        self.runner.done.connect(self.probe)
+        self._executable: str | None = None
+        self._installed = False
+        self._probe_again = False
+        self.prober = TaskRunner("comfy-cli-probe", self)
+        self.prober.succeeded.connect(self._probed)
+        self.prober.done.connect(self._probe_done)
         self._action = ""
 
         self.folder = QLineEdit(s.managed_comfyui or str(default_workspace()))
@@ -109,17 +116,45 @@ class ManagedComfyBox(QGroupBox):
         layout.addLayout(where)
         layout.addLayout(run)
         layout.addWidget(self.output)
+        self.folder.editingFinished.connect(self.probe)
         self.refresh()
+        self.probe()
 
     def cli(self) -> ComfyCli:
-        return ComfyCli(Path(self.folder.text().strip()).expanduser())
+        return ComfyCli(Path(self.folder.text().strip()).expanduser(), self._executable)
+
+    def probe(self) -> None:
+        """Look for comfy-cli and an install in the folder on a worker (PATH and disk)."""
+        if self.prober.is_running():
+            self._probe_again = True
+            return
+        folder = Path(self.folder.text().strip()).expanduser()
+
+        def look(_report, _token):
+            from vidgen_desktop.managed.comfy_cli import find_comfy_cli
+
+            return find_comfy_cli(), ComfyCli(folder, "").installed()
+
+        self.prober.start(look)
+
+    def _probed(self, found: object) -> None:
+        assert isinstance(found, tuple)
+        self._executable, self._installed = found
+        self.refresh()
+
+    def _probe_done(self) -> None:
+        if self._probe_again:
+            self._probe_again = False
+            self.probe()
 
     def refresh(self) -> None:
-        """Enable what can be done now, and say why the rest cannot."""
+        """Enable what can be done now, and say why the rest cannot (from the last probe)."""
         cli, busy = self.cli(), self.runner.is_running()
-        installed = cli.installed()
+        installed = self._installed
         why = ""
-        if not cli.available:
+        if self._executable is None and self.prober.is_running():
+            why = "Looking for comfy-cli…"
+        elif not cli.available:
             why = "Needs comfy-cli: install it with `pipx install comfy-cli`, then Check again."
         elif busy:
             why = "comfy-cli is running."
@@ -198,11 +233,12 @@ class ManagedComfyBox(QGroupBox):
         chosen = QFileDialog.getExistingDirectory(self, "ComfyUI folder", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
-            self.refresh()
+            self.probe()
 
     def shutdown(self) -> None:
         # a running install goes on being cancelled cleanly; a launched ComfyUI keeps running
         self.runner.shutdown(3000)
+        self.prober.shutdown(2000)
 
 
 def _lines(report):

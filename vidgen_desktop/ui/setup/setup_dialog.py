@@ -120,7 +120,7 @@ class SetupDialog(QDialog):
         self.check_button.setEnabled(False)
         self.check_button.setToolTip("A check is running.")
         self.summary.setText("Checking Ollama, ComfyUI and the workflows…")
-        self.managed_box.refresh()
+        self.managed_box.probe()
         self.runner.start(
             lambda _r, _t: check_setup(
                 settings, models_dir=settings.models_dir(), cache=user_header_cache()
@@ -233,6 +233,7 @@ class SetupDialog(QDialog):
                     sha256=model.sha256 if model else "",
                     why_not=why,
                     on_server=on_server,
+                    partial_bytes=s.partial_bytes,
                 )
                 row.finished.connect(self._downloaded)
                 self.rows.append(row)
