@@ -144,6 +144,12 @@ class RemainingStages(QObject):
         if runner is None:
             self._end("failed", f"{panel.title} cannot run unattended.")
             return
+        if not panel.is_busy() and self._made_during_run(stage):
+            # its job, picked up after a restart, finished before the run got here: that take
+            # is this stage's result (sending it again would spend the GPU twice)
+            self._mark_done(stage)
+            QTimer.singleShot(0, self._next)
+            return
         runner.succeeded.connect(self._stage_done)
         runner.failed.connect(self._stage_failed)
         runner.cancelled.connect(self._stage_cancelled)
@@ -171,15 +177,23 @@ class RemainingStages(QObject):
                 except (RuntimeError, TypeError):
                     pass
 
+    def _made_during_run(self, stage: str) -> bool:
+        project, record = self.context.project, self.record
+        take = project.chosen_take(stage) if project is not None else None
+        return bool(take is not None and record is not None and take.created >= record.created)
+
     def _stage_done(self, _outcome: object) -> None:
         self._disconnect()
-        stage = self.todo.pop(0)
+        self._mark_done(self.todo[0])
+        QTimer.singleShot(0, self._next)  # after the panel has shown its take
+
+    def _mark_done(self, stage: str) -> None:
+        self.todo.remove(stage)
         record = self.record
         if record is not None and self.context.project is not None:
             record.spec = dict(record.spec, done=[*record.spec.get("done", []), stage])
             root, rid, spec = self.context.project.root, record.id, record.spec
             self.context.writer.call(lambda: _ledger(root).update_run(rid, spec=spec))
-        QTimer.singleShot(0, self._next)  # after the panel has shown its take
 
     def _stage_failed(self, error: object) -> None:
         from vidgen_desktop.comfy.errors import Detached
