@@ -60,24 +60,29 @@ def main() -> int:
     next_id = [1]
     say(event="ready")
     while True:
-        ready, _, _ = select.select([sys.stdin, conn.sock], [], [], 0.5)
-        if sys.stdin in ready:
-            line = sys.stdin.readline()
-            if not line:
-                return 0
-            parts = line.split()
-            if parts and parts[0] == "click":
-                conn.send(
-                    new_signal(
-                        _addr("/org/freedesktop/Notifications", NOTIFICATIONS),
-                        "ActionInvoked",
-                        "us",
-                        (int(parts[1]), parts[2] if len(parts) > 2 else "default"),
+        # a message may already wait in the connection's buffer (two can arrive in one socket
+        # read, and select() would not see the second): ask the connection before waiting
+        try:
+            msg = conn.receive(timeout=0.001)
+        except (TimeoutError, BlockingIOError):
+            msg = None
+        if msg is None:
+            ready, _, _ = select.select([sys.stdin, conn.sock], [], [], 0.5)
+            if sys.stdin in ready:
+                line = sys.stdin.readline()
+                if not line:
+                    return 0
+                parts = line.split()
+                if parts and parts[0] == "click":
+                    conn.send(
+                        new_signal(
+                            _addr("/org/freedesktop/Notifications", NOTIFICATIONS),
+                            "ActionInvoked",
+                            "us",
+                            (int(parts[1]), parts[2] if len(parts) > 2 else "default"),
+                        )
                     )
-                )
-        if conn.sock not in ready:
             continue
-        msg = conn.receive(timeout=1)
         fields = msg.header.fields
         member = fields.get(HeaderFields.member)
         sender = fields.get(HeaderFields.sender)

@@ -89,6 +89,8 @@ def test_quitting_gives_the_machine_back_to_sleep(
     panel = video_panel(qtbot, win)
     qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
     session_bus.wait("inhibit")
+    # the screen saver's reply (the cookie UnInhibit needs) has reached the app
+    qtbot.waitUntil(lambda: "screensaver" in win.comfort.awake.how, timeout=10000)
     close_answering(qtbot, win, monkeypatch, no_quit_question, quit_dialog.KEEP_TEXT)
     session_bus.wait("uninhibit")
     forget_window(qtbot, win)

@@ -111,6 +111,12 @@ class JobComfort(QObject):
 
     # ---- keep awake ----------------------------------------------------------------------------
     def _reconcile_awake(self) -> None:
+        log.debug(
+            "keep awake: want %s, held %s, busy %s",
+            self._want_awake,
+            self.awake.held,
+            self.awake_runner.is_running(),
+        )
         if self.awake_runner.is_running() or self._want_awake == self.awake.held:
             return
         if self._want_awake:
