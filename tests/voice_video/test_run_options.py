@@ -263,3 +263,36 @@ def test_errors_name_cli_flags_not_the_settings_dialog(capsys, tmp_path, dead_ur
     assert rc == 23, err  # the voice stage could not reach ComfyUI
     assert "check --comfyui or the settings file" in err
     assert "Settings" not in err
+
+
+def test_until_stops_after_that_stage_and_prints_its_file(
+    capsys, tmp_path, fake_comfy, fake_ollama
+):
+    rc, out, err = run_cli(capsys, *base(tmp_path, fake_comfy, fake_ollama), "--until", "image")
+    assert rc == 0, err
+    assert len(queued(fake_comfy)) == 2  # voice and image, no video
+    printed = out.strip()
+    assert printed.startswith(str(tmp_path / "p")) and printed.endswith(".png")
+    rc, out, err = run_cli(
+        capsys, *base(tmp_path, fake_comfy, fake_ollama)[:-2], "--until", "script"
+    )
+    assert rc == 0, err
+    assert out.strip() == str(tmp_path / "p" / "project.json")
+    assert len(queued(fake_comfy)) == 2  # nothing more was queued
+
+
+def test_until_before_from_is_refused(capsys, tmp_path, fake_comfy, fake_ollama):
+    rc, _out, err = run_cli(
+        capsys,
+        "run",
+        "--from",
+        "video",
+        "--until",
+        "voice",
+        "--project",
+        str(tmp_path / "p"),
+        "--comfyui",
+        fake_comfy.url,
+    )
+    assert rc == 2
+    assert "--until voice comes before --from video" in err

@@ -81,6 +81,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="start at this stage of an existing project, with the settings the project keeps "
         "(what the window last used); the stages before it keep their chosen takes",
     )
+    p.add_argument(
+        "--until",
+        choices=STAGES,
+        help="stop after this stage (e.g. --until image: script, voice and image, no video); "
+        "the last stage's file is printed",
+    )
     add_common_options(p)
     add_detach_option(p)
     p.add_argument(
@@ -203,7 +209,20 @@ REQUEST_OPTIONS = (
 )
 
 
+def stages_until(start: str | None, until: str | None) -> list[str]:
+    """The ComfyUI stages this run goes through (none when it ends with the script)."""
+    stages = stages_from(start or "voice")
+    if until is None:
+        return stages
+    if until == "script":
+        return []
+    if until not in stages:
+        raise InvalidInput(f"--until {until} comes before --from {start}: nothing would run.")
+    return stages[: stages.index(until) + 1]
+
+
 def check_start(args: argparse.Namespace) -> None:
+    stages_until(args.start, getattr(args, "until", None))
     if args.start is None and not (args.topic or "").strip():
         raise InvalidInput("Say what the video is about: --topic TEXT (or --from a stage).")
     if args.start is None:
@@ -346,6 +365,16 @@ class Pipeline:
         self.timings.append(StageTiming(stage, total, comfy_server_seconds(outcome), handoff))
         self.say(f"  {stage}: done in {total:.2f} s")
 
+    def last_file(self, until: str | None) -> Path | None:
+        """What the run ends with: the MP4, or with --until the last stage's take (the
+        project file for the script)."""
+        if until in (None, "video"):
+            return self.video_path
+        if until == "script":
+            return self.project.root / "project.json"
+        take = self.project.chosen_take(until)
+        return self.project.path_of(take) if take is not None else None
+
     def scene(self) -> Scene:
         assert self.project.data.scene is not None
         return self.project.data.scene
@@ -417,7 +446,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.start is None:
             pipeline.stage("script", pipeline.script)
-        pipeline.comfy_stages(stages_from(args.start or "voice"))
+        stages = stages_until(args.start, args.until)
+        if stages:
+            pipeline.comfy_stages(stages)
     except StageFailed as failed:
         if pipeline.timings:
             pipeline.say(pipeline.timing_table())
@@ -438,6 +469,6 @@ def run(args: argparse.Namespace) -> int:
             pipeline.client.close()
     pipeline.say("timings (server = Ollama's generation / ComfyUI's job; the rest is ours):")
     pipeline.say(pipeline.timing_table())
-    sys.stdout.write(f"{pipeline.video_path}\n")
+    sys.stdout.write(f"{pipeline.last_file(args.until)}\n")
     sys.stdout.flush()
     return 0
