@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "vidgen_desktop.cli.models_cmd",
     "vidgen_desktop.cli.doctor_cmd",
     "vidgen_desktop.cli.download_cmd",
+    "vidgen_desktop.cli.batch_cmd",
 ]
 
 

@@ -89,6 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_common_options(p)
     add_detach_option(p)
+    add_stage_options(p)
+    p.set_defaults(func=run)
+
+
+def add_stage_options(p: argparse.ArgumentParser) -> None:
+    """Every stage's options (vidgen run's, and vidgen batch's for all its items)."""
     p.add_argument(
         "--model", help="Ollama model (default: the app's choice, else the first installed)"
     )
@@ -168,7 +174,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lora.add_argument(
         "--no-lora", dest="lora", action="store_false", help="no LoRA (default: the workflow's)"
     )
-    p.set_defaults(func=run)
 
 
 @dataclass
@@ -225,7 +230,7 @@ def check_start(args: argparse.Namespace) -> None:
     stages_until(args.start, getattr(args, "until", None))
     if args.start is None and not (args.topic or "").strip():
         raise InvalidInput("Say what the video is about: --topic TEXT (or --from a stage).")
-    if args.start is None:
+    if args.start is None or getattr(args, "keep_options", False):
         return
     if args.topic:
         raise InvalidInput(
@@ -318,13 +323,17 @@ class Pipeline:
 
     # -- the ComfyUI stages: one recorded run (pipeline.run_all), so `vidgen resume` continues it
     def comfy_stages(self, stages: list[str]) -> None:
-        # one client for all three stages: one WebSocket, and /object_info fetched once
-        self.client = ComfyClient(self.settings.comfyui_url)
+        # one client for all three stages: one WebSocket, and /object_info fetched once (a
+        # batch hands each item its server's client, so that holds across items too)
+        if self.client is None:
+            self.client = ComfyClient(self.settings.comfyui_url)
         hooks = StageHooks(
             report_for=self.report_for,
             workflow_for=lambda stage: self.named.get(Stage(stage)),
             # --from: the settings the project keeps; else this command's options
-            request_for=None if self.args.start else self.request_for,
+            request_for=None
+            if self.args.start and not getattr(self.args, "keep_options", False)
+            else self.request_for,
             started=self.started,
             finished=self.finished,
         )
