@@ -42,8 +42,8 @@ def servers():
         fake.stop()
 
 
-def batch_args(tmp_path, topics, ollama, servers, *extra: str) -> list[str]:
-    listing = tmp_path / "topics.txt"
+def batch_args(tmp_path, topics, ollama, servers, *extra: str, name="topics.txt") -> list[str]:
+    listing = tmp_path / name
     listing.write_text("\n".join(topics) + "\n", encoding="utf-8")
     argv = [
         "batch",
@@ -136,29 +136,14 @@ def test_items_no_server_can_run_fail_at_the_check_before_anything_runs(
 
 def test_per_item_options_from_jsonl(tmp_path, ollama, servers, capsys):
     (a,) = servers(1)
-    listing = tmp_path / "topics.jsonl"
-    listing.write_text(
-        json.dumps({"topic": "tall", "image_size": "512x768"})
-        + "\n"
-        + json.dumps({"topic": "wide", "image_size": "768x512"})
-        + "\n",
-        encoding="utf-8",
-    )
-    code = main(
-        [
-            "batch",
-            str(listing),
-            "--project-root",
-            str(tmp_path / "out"),
-            "--ollama",
-            ollama.url,
-            "--no-handoff",
-            "--until",
-            "image",
-            "--comfyui",
-            a.url,
-        ]
-    )
+    lines = [
+        json.dumps({"topic": "tall", "image_size": "512x768"}),
+        json.dumps({"topic": "wide", "image_size": "768x512"}),
+    ]
+    argv = batch_args(tmp_path, lines, ollama, [a], name="topics.jsonl")
+    argv.remove("--image-size")
+    argv.remove("512x512")  # the items say their own sizes
+    code = main(argv)
     assert code == 0, capsys.readouterr().err
     sizes = []
     for graph in queued(a):

@@ -30,6 +30,13 @@ def fake_comfy(tmp_path):
     fake.stop()
 
 
+def download_missing(comfy, hub) -> int:
+    """`vidgen download` of the S2V workflow's missing files, through the test's hub."""
+    return main(
+        ["download", "--workflow", "video_wan22_s2v", "--comfyui", comfy.url, "--mirror", hub.url]
+    )
+
+
 @pytest.fixture
 def hub(tmp_path):
     server = FileServer()
@@ -42,17 +49,7 @@ def hub(tmp_path):
 @pytest.mark.parametrize("version", ["v4", "v3"])
 def test_vidgen_download_asks_the_servers_manager(fake_comfy, hub, capsys, version):
     fake_comfy.manager = version
-    code = main(
-        [
-            "download",
-            "--workflow",
-            "video_wan22_s2v",
-            "--comfyui",
-            fake_comfy.url,
-            "--mirror",
-            hub.url,
-        ]
-    )
+    code = download_missing(fake_comfy, hub)
     err = capsys.readouterr().err
     assert code == 0, err
     assert (fake_comfy.model_root / "vae" / VAE).read_bytes() == (hub.files[VAE_PATH].data)
@@ -69,17 +66,7 @@ def test_vidgen_download_asks_the_servers_manager(fake_comfy, hub, capsys, versi
 
 def test_a_v3_manager_at_strong_security_refuses_and_says_what_to_do(fake_comfy, hub, capsys):
     fake_comfy.manager, fake_comfy.manager_security = "v3", "strong"
-    code = main(
-        [
-            "download",
-            "--workflow",
-            "video_wan22_s2v",
-            "--comfyui",
-            fake_comfy.url,
-            "--mirror",
-            hub.url,
-        ]
-    )
+    code = download_missing(fake_comfy, hub)
     err = capsys.readouterr().err
     assert code == 4
     assert "refused to download model files (its security level)" in err
@@ -88,17 +75,7 @@ def test_a_v3_manager_at_strong_security_refuses_and_says_what_to_do(fake_comfy,
 
 def test_a_v4_manager_whose_worker_refuses_is_reported(fake_comfy, hub, capsys):
     fake_comfy.manager, fake_comfy.manager_refuses = "v4", True
-    code = main(
-        [
-            "download",
-            "--workflow",
-            "video_wan22_s2v",
-            "--comfyui",
-            fake_comfy.url,
-            "--mirror",
-            hub.url,
-        ]
-    )
+    code = download_missing(fake_comfy, hub)
     err = capsys.readouterr().err
     assert code == 4
     assert "could not download the file: ERROR: To use this action, security_level must be" in err
@@ -150,17 +127,7 @@ def test_a_v4_download_is_followed_by_its_history_not_the_lingering_worker(fake_
 
     fake_comfy.manager, fake_comfy.manager_linger_s = "v4", 4.0  # as the real worker lingers
     started = time.monotonic()
-    code = main(
-        [
-            "download",
-            "--workflow",
-            "video_wan22_s2v",
-            "--comfyui",
-            fake_comfy.url,
-            "--mirror",
-            hub.url,
-        ]
-    )
+    code = download_missing(fake_comfy, hub)
     took = time.monotonic() - started
     assert code == 0, capsys.readouterr().err
     assert took < 3.5

@@ -83,9 +83,11 @@ def test_run_remaining_stops_at_the_first_failure(qtbot, app_window, fake_comfy,
     assert "Image" in pipelines(project.root)[0].error
 
 
-def test_an_interrupted_run_is_offered_again_and_continues(
+def quit_while_the_image_runs(
     qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch, no_quit_question
 ):
+    """Run remaining stages, quit (keep running) while the image renders, open again: the
+    window that offers Continue."""
     project = scripted_project(tmp_path, scene)
     win = app_window(project.root)
     ready(qtbot, win)
@@ -100,32 +102,30 @@ def test_an_interrupted_run_is_offered_again_and_continues(
 
     again = app_window(project.root)
     qtbot.waitUntil(lambda: again.banner.action_button.text() == "Continue", timeout=10000)
+    return again
+
+
+def test_an_interrupted_run_is_offered_again_and_continues(
+    qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch, no_quit_question
+):
+    again = quit_while_the_image_runs(
+        qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch, no_quit_question
+    )
     assert "stopped before Image" in again.banner.text()
     qtbot.mouseClick(again.banner.action_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: again.context.project.chosen_take("video") is not None, timeout=60000)
     # the image that was running was picked up, not sent again; then the video ran
     assert [stage_of(g) for g in queued(fake_comfy)] == ["voice", "image", "video"]
     assert [chunk_of(g) for g in queued(fake_comfy)] == ["job"] * 3
-    qtbot.waitUntil(lambda: pipelines(project.root)[0].state == "done")
+    qtbot.waitUntil(lambda: pipelines(again.context.project.root)[0].state == "done")
 
 
 def test_a_job_that_finished_after_the_restart_is_not_sent_again_by_continue(
     qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch, no_quit_question
 ):
-    project = scripted_project(tmp_path, scene)
-    win = app_window(project.root)
-    ready(qtbot, win)
-    fake_comfy.step_delay = 0.3
-    qtbot.mouseClick(win.remaining.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: fake_comfy.prompts_seen == 2 and bool(fake_comfy.running), timeout=30000
+    again = quit_while_the_image_runs(
+        qtbot, app_window, fake_comfy, scene, tmp_path, monkeypatch, no_quit_question
     )
-    close_answering(qtbot, win, monkeypatch, no_quit_question, quit_dialog.KEEP_TEXT)
-    forget_window(qtbot, win)
-    fake_comfy.step_delay = 0.0
-
-    again = app_window(project.root)
-    qtbot.waitUntil(lambda: again.banner.action_button.text() == "Continue", timeout=10000)
     # the image job is re-attached by its stage and lands before the user clicks Continue
     qtbot.waitUntil(lambda: again.context.project.chosen_take("image") is not None, timeout=30000)
     qtbot.mouseClick(again.banner.action_button, Qt.MouseButton.LeftButton)
