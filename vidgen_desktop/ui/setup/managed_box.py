@@ -121,7 +121,8 @@ class ManagedComfyBox(QGroupBox):
         self.probe()
 
     def cli(self) -> ComfyCli:
-        return ComfyCli(Path(self.folder.text().strip()).expanduser(), self._executable)
+        # "" until the probe has looked: never a PATH scan on the GUI thread
+        return ComfyCli(Path(self.folder.text().strip()).expanduser(), self._executable or "")
 
     def probe(self) -> None:
         """Look for comfy-cli and an install in the folder on a worker (PATH and disk)."""
@@ -250,10 +251,12 @@ def start_managed_if_asked(context: AppContext, runner: TaskRunner) -> bool:
     s = context.settings
     if not (s.managed_comfyui and s.start_managed_on_open):
         return False
-    cli, port, url = ComfyCli(Path(s.managed_comfyui)), s.managed_port, s.comfyui_url
+    folder, port, url = Path(s.managed_comfyui), s.managed_port, s.comfyui_url
 
     def work(_report, token):
         from vidgen_desktop.comfy.client import ComfyClient
+
+        cli = ComfyCli(folder)  # looks for comfy-cli here, off the GUI thread
 
         probe = ComfyClient(url, timeout=2.0)
         try:
