@@ -12,9 +12,9 @@ from tests.fakes import model_files as mf
 from tests.fakes.fake_comfy import FakeComfy
 from tests.fakes.file_server import FileServer
 from tests.fakes.shipped_models import BUILDERS, install_shipped_models
+from tests.modelfiles.test_models_and_doctor import download_missing
 from tests.modelfiles.test_setup_page import open_setup, scroll_to
 from tests.projects.conftest import app_window as app_window
-from vidgen_desktop.cli.main import main
 
 VAE = "wan_2.1_vae.safetensors"
 VAE_PATH = "/Comfy-Org/Wan_2.2_ComfyUI_Repackaged/resolve/main/split_files/vae/" + VAE
@@ -28,13 +28,6 @@ def fake_comfy(tmp_path):
     install_shipped_models(fake.model_root, skip=(VAE,))
     yield fake
     fake.stop()
-
-
-def download_missing(comfy, hub) -> int:
-    """`vidgen download` of the S2V workflow's missing files, through the test's hub."""
-    return main(
-        ["download", "--workflow", "video_wan22_s2v", "--comfyui", comfy.url, "--mirror", hub.url]
-    )
 
 
 @pytest.fixture

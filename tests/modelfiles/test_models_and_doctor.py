@@ -18,6 +18,13 @@ from vidgen_desktop.comfy.client import ComfyClient
 from vidgen_desktop.modelfiles.catalog import catalog_for
 
 
+def download_missing(comfy, hub) -> int:
+    """`vidgen download` of the S2V workflow's missing files, through the test's hub."""
+    return main(
+        ["download", "--workflow", "video_wan22_s2v", "--comfyui", comfy.url, "--mirror", hub.url]
+    )
+
+
 @pytest.fixture
 def comfy(tmp_path):
     fake = FakeComfy("0.25")
@@ -182,17 +189,7 @@ def test_vidgen_download_fetches_what_a_workflow_lacks_through_the_mirror(comfy,
             "wan_2.1_vae.safetensors",
             vae.read_bytes(),
         )
-        code = main(
-            [
-                "download",
-                "--workflow",
-                "video_wan22_s2v",
-                "--comfyui",
-                comfy.url,
-                "--mirror",
-                hub.url,
-            ]
-        )
+        code = download_missing(comfy, hub)
         err = capsys.readouterr().err
         assert code == 0, err
         landed = comfy.model_root / "vae" / "wan_2.1_vae.safetensors"
@@ -203,20 +200,7 @@ def test_vidgen_download_fetches_what_a_workflow_lacks_through_the_mirror(comfy,
             "/Comfy-Org/Wan_2.2_ComfyUI_Repackaged/resolve/main/split_files/vae/"
             "wan_2.1_vae.safetensors"
         ]
-        assert (
-            main(
-                [
-                    "download",
-                    "--workflow",
-                    "video_wan22_s2v",
-                    "--comfyui",
-                    comfy.url,
-                    "--mirror",
-                    hub.url,
-                ]
-            )
-            == 0
-        )
+        assert download_missing(comfy, hub) == 0
         assert "nothing to download" in capsys.readouterr().err
     finally:
         hub.stop()

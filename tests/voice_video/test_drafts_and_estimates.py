@@ -145,31 +145,9 @@ def test_a_draft_is_a_take_never_chosen_and_it_feeds_the_estimate(capsys, tmp_pa
     assert plan["estimate_s"] is not None and plan["estimate_basis"] == "a draft on this machine"
 
 
-def test_estimates_learnt_from_runs_match_the_next_run(capsys, tmp_path, fake_comfy):
-    """The fake's steps cost 6 µs per latent unit: a 480×832 step about 0.19 s, like a GPU
-    that is slower on bigger latents. Two runs at two sizes, then a third size predicted."""
-    fake_comfy.step_seconds_per_unit = 6e-6
-    project = project_with_takes(tmp_path)
-    for size in ("320x320", "512x512"):
-        rc, _out, err = run_cli(
-            capsys,
-            "video",
-            "--project",
-            str(project.root),
-            "--comfyui",
-            fake_comfy.url,
-            "--no-handoff",
-            "--seconds",
-            "3",
-            "--size",
-            size,
-            "--lora",
-        )
-        assert rc == 0, err
-    plan = dry_run(capsys, project, fake_comfy, "--seconds", "3", "--size", "480x832", "--lora")
-    assert plan["estimate_basis"] == "2 runs on this machine"
-    predicted = plan["estimate_s"]
-    rc, _out, err = run_cli(
+def render(capsys, project, fake_comfy, size: str):
+    """A 3 s render at `size` with the 4-step LoRA: (exit code, stdout, stderr)."""
+    return run_cli(
         capsys,
         "video",
         "--project",
@@ -180,9 +158,23 @@ def test_estimates_learnt_from_runs_match_the_next_run(capsys, tmp_path, fake_co
         "--seconds",
         "3",
         "--size",
-        "480x832",
+        size,
         "--lora",
     )
+
+
+def test_estimates_learnt_from_runs_match_the_next_run(capsys, tmp_path, fake_comfy):
+    """The fake's steps cost 6 µs per latent unit: a 480×832 step about 0.19 s, like a GPU
+    that is slower on bigger latents. Two runs at two sizes, then a third size predicted."""
+    fake_comfy.step_seconds_per_unit = 6e-6
+    project = project_with_takes(tmp_path)
+    for size in ("320x320", "512x512"):
+        rc, _out, err = render(capsys, project, fake_comfy, size)
+        assert rc == 0, err
+    plan = dry_run(capsys, project, fake_comfy, "--seconds", "3", "--size", "480x832", "--lora")
+    assert plan["estimate_basis"] == "2 runs on this machine"
+    predicted = plan["estimate_s"]
+    rc, _out, err = render(capsys, project, fake_comfy, "480x832")
     assert rc == 0, err
     from vidgen_desktop.cli.stage_common import timings
 

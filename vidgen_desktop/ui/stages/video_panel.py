@@ -301,20 +301,11 @@ class VideoPanel(ComfyStagePanel):
         project = self.project
         image = project.chosen_take("image") if project else None
         voice = project.chosen_take("voice") if project else None
-        wanted = workflow.params
-        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
-        inputs = VideoInputs(
+        inputs = self._widget_inputs(
+            workflow,
             image=project.path_of(image) if project and image else Path("image"),
             audio=project.path_of(voice) if project and voice else Path("speech"),
             positive=self.positive.text() or "(prompt)",
-            negative=self.negative.text(),
-            seconds=self.seconds.value(),
-            width=size[0] if size else None,
-            height=size[1] if size else None,
-            steps=self.steps.value() if "steps" in wanted else None,
-            seed=self.seed.value(),
-            lora=self.lora.isChecked() if "lora" in wanted else None,
-            card_bytes=self.context.card_bytes,
         )
         runs = self.timings.get(workflow.name, self.context.settings.comfyui_url)
         return video_report(workflow, inputs, runs, draft=draft)
@@ -399,12 +390,20 @@ class VideoPanel(ComfyStagePanel):
             raise InvalidInput(missing or "Open a project first.")
         image, voice = project.chosen_take("image"), project.chosen_take("voice")
         assert image is not None and voice is not None
-        wanted = workflow.params
-        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
-        inputs = VideoInputs(
+        return self._widget_inputs(
+            workflow,
             image=project.path_of(image),
             audio=project.path_of(voice),
             positive=self.positive.text(),
+            image_take=image.id,
+            voice_take=voice.id,
+        )
+
+    def _widget_inputs(self, workflow: Workflow, **given: object) -> VideoInputs:
+        """The panel's fields as the workflow takes them (the real render and its estimate)."""
+        wanted = workflow.params
+        size = self.size_combo.currentData() if {"width", "height"} <= wanted else None
+        return VideoInputs(
             negative=self.negative.text(),
             seconds=self.seconds.value(),
             width=size[0] if size else None,
@@ -412,11 +411,9 @@ class VideoPanel(ComfyStagePanel):
             steps=self.steps.value() if "steps" in wanted else None,
             seed=self.seed.value(),
             lora=self.lora.isChecked() if "lora" in wanted else None,
-            image_take=image.id,
-            voice_take=voice.id,
             card_bytes=self.context.card_bytes,
+            **given,  # type: ignore[arg-type]
         )
-        return inputs
 
     def build_request(self, workflow: Workflow) -> StageRequest:
         request, plan = self._request_and_plan(workflow)
