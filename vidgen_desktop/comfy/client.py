@@ -47,10 +47,21 @@ def new_prompt_id() -> str:
 
 class ComfyClient:
     def __init__(
-        self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0, client_id: str | None = None
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        timeout: float = 10.0,
+        client_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        reattach_window_s: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        #: sent with every request and the WebSocket's handshake (a server behind a proxy)
+        self.headers = dict(headers or {})
+        #: how long a job whose server went away waits for it to come back (then it is the
+        #: caller's to move elsewhere or to leave for a later re-attach)
+        self.reattach_window_s = reattach_window_s
         self.client_id = client_id or uuid.uuid4().hex
         self._session_obj: requests.Session | None = None
         self._session_lock = threading.Lock()
@@ -72,7 +83,9 @@ class ComfyClient:
                 if self._session_obj is None:
                     import requests
 
-                    self._session_obj = requests.Session()
+                    session = requests.Session()
+                    session.headers.update(self.headers)
+                    self._session_obj = session
         return self._session_obj
 
     @property
@@ -113,7 +126,7 @@ class ComfyClient:
     def events(self) -> EventSocket:
         """The client's one long-lived event socket (created on first use, connected by the caller)."""
         if self._socket is None:
-            self._socket = EventSocket(self.ws_url)
+            self._socket = EventSocket(self.ws_url, headers=self.headers)
         return self._socket
 
     def close(self) -> None:

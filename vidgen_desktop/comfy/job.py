@@ -68,8 +68,9 @@ class JobResult:
 @dataclass
 class JobOptions:
     preview_method: str | None = "auto"
-    #: how long to keep trying to reconnect a dropped socket before giving up
-    reconnect_give_up_s: float = 30.0
+    #: how long to keep trying to reconnect a dropped socket before giving up (None: the
+    #: client's re-attach window)
+    reconnect_give_up_s: float | None = None
     #: poll history when the socket has been silent this long (hung sockets exist: #3128)
     silence_poll_s: float = 5.0
     #: after cancel, wait this long for the server to confirm the interrupt
@@ -122,6 +123,11 @@ class _Job:
     ) -> None:
         self.client, self.graph, self.report, self.token = client, graph, report, token
         self.project, self.stage, self.opt = project, stage, options
+        self.window_s = (
+            options.reconnect_give_up_s
+            if options.reconnect_give_up_s is not None
+            else client.reattach_window_s
+        )
         self.pid = options.prompt_id or new_prompt_id()
         self.tracker = ProgressTracker(graph)
         self.started = False
@@ -149,7 +155,7 @@ class _Job:
     def _run_locked(self) -> JobResult:
         sock = self.client.events()
         if not sock.connected:
-            sock.reconnect(self.token, give_up_after=min(self.opt.reconnect_give_up_s, 5.0))
+            sock.reconnect(self.token, give_up_after=min(self.window_s, 5.0))
         entry: HistoryEntry | None = None
         if self.opt.attach:
             self.report(Progress(None, "Finding the job again in ComfyUI…", kind="status"))
@@ -224,7 +230,7 @@ class _Job:
                         kind="status",
                     )
                 )
-                sock.reconnect(self.token, give_up_after=self.opt.reconnect_give_up_s)
+                sock.reconnect(self.token, give_up_after=self.window_s)
                 entry = self._reconcile()
                 if entry is not None:
                     return self._finished(entry)

@@ -29,9 +29,15 @@ class SocketDropped(Exception):
 
 class EventSocket:
     def __init__(
-        self, ws_url: str, *, connect_timeout: float = 5.0, recv_timeout: float = 0.2
+        self,
+        ws_url: str,
+        *,
+        connect_timeout: float = 5.0,
+        recv_timeout: float = 0.2,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.ws_url = ws_url
+        self.headers = dict(headers or {})
         self.connect_timeout = connect_timeout
         self.recv_timeout = recv_timeout
         self._ws: websocket.WebSocket | None = None
@@ -50,7 +56,10 @@ class EventSocket:
         self.close()
         try:
             ws = websocket.create_connection(
-                self.ws_url, timeout=self.connect_timeout, enable_multithread=True
+                self.ws_url,
+                timeout=self.connect_timeout,
+                enable_multithread=True,
+                header=[f"{k}: {v}" for k, v in self.headers.items()],
             )
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailable(

@@ -31,11 +31,39 @@ class LlmSettings(BaseModel):
     seed: int | None = None
 
 
+class ServerEntry(BaseModel):
+    """A further ComfyUI server the work can go to (a second PC, a friend's GPU, a rented one)."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = ""
+    url: str
+    enabled: bool = True
+    #: one "Name: value" header for a server behind a reverse proxy ("" = none)
+    auth_header: str = ""
+
+    def label(self) -> str:
+        return self.name.strip() or self.url.split("://", 1)[-1]
+
+
+#: a stage not pinned to a server: each job goes to a healthy server that can run it
+AUTOMATIC = ""
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
     schema_version: int = 1
     ollama_url: str = DEFAULT_OLLAMA_URL
     comfyui_url: str = DEFAULT_COMFYUI_URL
+    #: what the main server (comfyui_url) is called in lists ("" = its address)
+    comfyui_name: str = ""
+    #: the header the main server (comfyui_url) needs behind a reverse proxy ("" = none)
+    comfyui_auth: str = ""
+    #: more ComfyUI servers, beside the main one
+    servers: list[ServerEntry] = Field(default_factory=list)
+    #: per stage: the server URL it is pinned to (AUTOMATIC = any server that can run it)
+    stage_servers: dict[str, str] = Field(default_factory=dict)
+    #: how long a server that went away mid-job is waited for before its work moves elsewhere
+    reattach_window_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     #: free GPU memory between Ollama and ComfyUI (off for users with big cards)
     gpu_handoff: bool = True
@@ -81,6 +109,41 @@ class Settings(BaseModel):
         else:
             per_workflow[slot] = file
 
+    def comfy_servers(self, *, enabled_only: bool = True) -> list[ServerEntry]:
+        """Every ComfyUI server, the main one first (it cannot be switched off: it is the one
+        the single-server parts of the app talk to)."""
+        main = ServerEntry(
+            name=self.comfyui_name, url=self.comfyui_url, auth_header=self.comfyui_auth
+        )
+        seen, out = {main.url.rstrip("/")}, [main]
+        for entry in self.servers:
+            key = entry.url.strip().rstrip("/")
+            if key and key not in seen and (entry.enabled or not enabled_only):
+                seen.add(key)
+                out.append(entry.model_copy(update={"url": key}))
+        return out
+
+    def server_label(self, url: str) -> str:
+        key = url.rstrip("/")
+        for entry in self.comfy_servers(enabled_only=False):
+            if entry.url.rstrip("/") == key:
+                return entry.label()
+        return key.split("://", 1)[-1]
+
+    def auth_headers(self, url: str) -> dict[str, str]:
+        """The header a server's entry asks for, as requests and websocket-client take it."""
+        key = url.rstrip("/")
+        for entry in self.comfy_servers(enabled_only=False):
+            if entry.url.rstrip("/") == key:
+                return parse_header(entry.auth_header)
+        return {}
+
+    def pinned_server(self, stage: str) -> str:
+        """The server a stage is pinned to, or AUTOMATIC (also when that server was removed)."""
+        url = self.stage_servers.get(stage, AUTOMATIC).rstrip("/")
+        known = {e.url.rstrip("/") for e in self.comfy_servers()}
+        return url if url in known else AUTOMATIC
+
     def effective_ollama_url(self) -> str:
         """Explicit (flag) > OLLAMA_HOST > the settings file."""
         if self._ollama_explicit:
@@ -102,6 +165,14 @@ class Settings(BaseModel):
         if self._ollama_explicit:
             return "explicit"
         return "env" if os.environ.get("OLLAMA_HOST", "").strip() else "settings"
+
+
+def parse_header(text: str) -> dict[str, str]:
+    """ "Authorization: Bearer abc" → {"Authorization": "Bearer abc"}; anything else → {}."""
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        return {}
+    return {name.strip(): value.strip()}
 
 
 def normalise_ollama_host(value: str) -> str:

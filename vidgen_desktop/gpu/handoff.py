@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable, VidGenError
+from vidgen_desktop.core.machines import same_machine
 from vidgen_desktop.core.progress import Progress, ProgressCallback
 from vidgen_desktop.gpu.readings import OllamaLoaded, fetch_comfy_stats, fetch_ollama_ps
 
@@ -74,11 +75,16 @@ def before_comfy(
     http_timeout_s: float = 5.0,
     unload: Callable[[str], None] | None = None,
     list_loaded: Callable[[], list[OllamaLoaded]] | None = None,
+    comfy_url: str | None = None,
 ) -> HandoffResult:
     """Unload every model Ollama holds, then poll /api/ps until it is empty (at most timeout_s)."""
     token = token or CancelToken()
     if not enabled:
         return HandoffResult("unload_ollama", False, True, "The GPU hand-off is switched off.")
+    if comfy_url and not same_machine(ollama_url, comfy_url):
+        msg = f"Ollama is on another machine than the ComfyUI at {comfy_url}: its model stays."
+        _say(report, "GPU hand-off: " + msg)
+        return HandoffResult("unload_ollama", False, True, msg)
     list_loaded = list_loaded or (lambda: fetch_ollama_ps(ollama_url, http_timeout_s))
     unload = unload or _ollama_unloader(ollama_url, http_timeout_s)
     start = time.monotonic()
@@ -165,12 +171,17 @@ def before_ollama(
     poll_s: float = 1.0,
     http_timeout_s: float = 5.0,
     read_stats: Callable[[], ComfySystemStats] | None = None,
+    ollama_url: str | None = None,
 ) -> HandoffResult:
     """POST /free, then poll /system_stats until free VRAM rose and is stable (or the queue is idle
     and free VRAM is stable: an idle server applies /free at once, maybe with nothing to free)."""
     token = token or CancelToken()
     if not enabled:
         return HandoffResult("free_comfyui", False, True, "The GPU hand-off is switched off.")
+    if ollama_url and not same_machine(ollama_url, comfy_url):
+        msg = f"The ComfyUI at {comfy_url} is on another machine than Ollama: nothing to free."
+        _say(report, "GPU hand-off: " + msg)
+        return HandoffResult("free_comfyui", False, True, msg)
     base = comfy_url.rstrip("/")
     read_stats = read_stats or (lambda: fetch_comfy_stats(base, http_timeout_s))
     start = time.monotonic()

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "jobs.json"
 GRAPHS_DIR = "jobs"
 JobState = Literal[
-    "submitting", "queued", "running", "finished", "done", "failed", "lost", "cancelled"
+    "submitting", "queued", "running", "finished", "done", "failed", "lost", "cancelled", "moved"
 ]
 #: states in which the job may still produce something on its server
 UNFINISHED: tuple[str, ...] = ("submitting", "queued", "running", "finished")

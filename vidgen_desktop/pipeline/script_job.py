@@ -7,7 +7,7 @@ unconfirmed hand-off reports itself as a "warning" and the generation goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,26 @@ def pick_model(service: Any, wanted: str, url: str) -> str:
     return str(installed[0].name)
 
 
+def _free_comfy_beside(
+    settings: Settings, ollama_url: str, report: ProgressCallback, token: CancelToken
+) -> handoff.HandoffResult:
+    """Free every ComfyUI on Ollama's machine (the others' memory is not in the way)."""
+    servers = [e.url for e in settings.comfy_servers()]
+    results = [
+        handoff.before_ollama(
+            url, enabled=settings.gpu_handoff, report=report, token=token, ollama_url=ollama_url
+        )
+        for url in servers
+    ]
+    performed = [r for r in results if r.performed] or results
+    first = performed[0]
+    return replace(
+        first,
+        confirmed=all(r.confirmed for r in results),
+        elapsed_s=sum(r.elapsed_s for r in results),
+    )
+
+
 def _prepare(
     settings: Settings,
     inputs: ScriptInputs,
@@ -78,10 +98,8 @@ def _prepare(
     token: CancelToken,
     config_dir: Path | None,
 ) -> tuple[Any, str, PromptTemplate, float]:
-    hand = handoff.before_ollama(
-        settings.comfyui_url, enabled=settings.gpu_handoff, report=report, token=token
-    )
     url = settings.effective_ollama_url()
+    hand = _free_comfy_beside(settings, url, report, token)
     service = _service(url)
     model = pick_model(service, inputs.model or settings.llm.model, url)
     template = inputs.template or default_template(config_dir)

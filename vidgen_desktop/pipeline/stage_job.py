@@ -115,6 +115,7 @@ def run_stage(
         enabled=settings.gpu_handoff,
         report=lambda p: report(replace(p, fraction=None)),
         token=token,
+        comfy_url=client.base_url,
     )
     kind = STAGE_KIND[request.stage]
     if request.stage == "video" and chunked(wf, request):
