@@ -106,6 +106,9 @@ def build_window(paths: UserPaths | None = None, project_path: Path | None = Non
     from vidgen_desktop.ui.comfy_monitor import install_comfy_monitor
 
     install_comfy_monitor(window)
+    from vidgen_desktop.ui.servers.servers_monitor import install_servers_monitor
+
+    install_servers_monitor(window)
     from vidgen_desktop.ui.gpu_monitor import install_gpu_monitor
 
     install_gpu_monitor(window)

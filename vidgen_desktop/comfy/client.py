@@ -135,6 +135,19 @@ class ComfyClient:
         if self._session_obj is not None:  # never used: nothing to close (and no import for it)
             self._session_obj.close()
 
+    def set_headers(self, headers: dict[str, str]) -> None:
+        """The proxy header changed: later requests and the next socket connect send it."""
+        if headers == self.headers:
+            return
+        with self._session_lock:
+            if self._session_obj is not None:
+                for name in self.headers:
+                    self._session_obj.headers.pop(name, None)
+                self._session_obj.headers.update(headers)
+        self.headers = dict(headers)
+        if self._socket is not None:
+            self._socket.headers = dict(headers)
+
     def refresh(self) -> None:
         """Forget cached /object_info and /features (models or node packs changed)."""
         self._object_info = None

@@ -90,6 +90,11 @@ class ComfyMonitor(ServerMonitor):
         return poll(url)
 
     def describe(self, status: ComfyStatus) -> tuple[str, str, str]:
+        # with several servers the segment speaks for all of them (ui.servers.servers_monitor)
+        if len(self.context.settings.comfy_servers()) > 1 and self.context.healths:
+            from vidgen_desktop.ui.servers.servers_monitor import describe_all
+
+            return describe_all(self.context.healths)
         return describe(status)
 
 

@@ -22,6 +22,7 @@ from vidgen_desktop.pipeline.timings import TimingStore
 
 if TYPE_CHECKING:
     from vidgen_desktop.comfy.client import ComfyClient
+    from vidgen_desktop.pipeline.servers import ServerHealth
     from vidgen_desktop.ui.job_queue import JobHandle, JobQueue
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class AppContext(QObject):
     job_submitted = Signal(object)
     #: the GPU's memory became known (the Video stage's defaults follow it)
     card_changed = Signal()
+    #: every server's health was read again (the Servers panel, the stage pickers)
+    servers_changed = Signal()
 
     def __init__(
         self, paths: UserPaths, settings: Settings, project: Project | None = None
@@ -70,6 +73,8 @@ class AppContext(QObject):
         self._queues: dict[str, JobQueue] = {}
         #: the memory of the GPU ComfyUI renders on (None until read; it sets video defaults)
         self.card_bytes: int | None = None
+        #: the last health of each enabled ComfyUI server (ui.servers_monitor keeps it current)
+        self.healths: list[ServerHealth] = []
         if project is not None:
             self.set_project(project)
 
@@ -154,8 +159,39 @@ class AppContext(QObject):
 
         key = url.rstrip("/")
         if key not in self._clients:
-            self._clients[key] = ComfyClient(key)
+            self._clients[key] = ComfyClient(
+                key,
+                headers=self.settings.auth_headers(key),
+                reattach_window_s=self.settings.reattach_window_s,
+            )
         return self._clients[key]
+
+    def _settle_clients(self) -> None:
+        """A header or re-attach window changed in Settings: the clients follow (creating a
+        session again is not needed: requests takes the header per request)."""
+        for key, client in self._clients.items():
+            client.set_headers(self.settings.auth_headers(key))
+            client.reattach_window_s = self.settings.reattach_window_s
+
+    def set_healths(self, healths: list[ServerHealth]) -> None:
+        self.healths = list(healths)
+        self.servers_changed.emit()
+
+    def server_for(self, stage: str, workflow: str | None = None) -> str:
+        """Where a stage's next job goes (GUI thread, no I/O: from the last health readings):
+        its pinned server, else the idlest healthy one that can run the workflow (our own jobs
+        waiting for each server count), else the main server (its errors are the ones shown)."""
+        from vidgen_desktop.core.settings import AUTOMATIC
+        from vidgen_desktop.pipeline.servers import pick_server
+
+        pinned = self.settings.pinned_server(stage)
+        if pinned != AUTOMATIC:
+            return pinned
+        urls = {e.url.rstrip("/") for e in self.settings.comfy_servers()}
+        load = {q.server: len(q.jobs()) for q in self._queues.values()}
+        known = [h for h in self.healths if h.url.rstrip("/") in urls]
+        best = pick_server(known, stage, workflow, load=load)
+        return best.url if best is not None else self.settings.comfyui_url.rstrip("/")
 
     # -- jobs -------------------------------------------------------------------------------
     def queue_for(self, server: str) -> JobQueue:
@@ -185,6 +221,7 @@ class AppContext(QObject):
         self.writer.write_text(self.paths.settings_file, self.settings.model_dump_json(indent=2))
 
     def update_settings(self) -> None:
+        self._settle_clients()
         self.save_settings()
         self.settings_changed.emit()
 

@@ -196,6 +196,12 @@ class MainWindow(QMainWindow):
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _=False, i=i: self.show_stage(i))
             self.view_menu.addAction(act)
+        self.view_menu.addSeparator()
+        servers_action = QAction("&Servers…", self)
+        servers_action.setObjectName("action_servers")
+        servers_action.setToolTip("Every ComfyUI server: up or not, its GPU, queue and stages")
+        servers_action.triggered.connect(self.open_servers)
+        self.view_menu.addAction(servers_action)
 
         generate = QAction("Generate", self)
         generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
@@ -294,6 +300,11 @@ class MainWindow(QMainWindow):
         self.about_dialog = AboutDialog(self.context.paths, self.server_versions, self)
         self.about_dialog.open()
 
+    def open_servers(self):
+        from vidgen_desktop.ui.servers.servers_panel import open_servers_panel
+
+        return open_servers_panel(self)
+
     def open_settings(self) -> None:
         from vidgen_desktop.ui.settings_dialog import open_settings_dialog
 
@@ -384,7 +395,7 @@ class MainWindow(QMainWindow):
         for panel in self.panels:
             panel.shutdown()
         # Status-bar monitors poll on timers: stop them so nothing runs after the window is gone.
-        for name in ("ollama_monitor", "comfy_monitor", "gpu_monitor"):
+        for name in ("ollama_monitor", "comfy_monitor", "servers_monitor", "gpu_monitor"):
             monitor = getattr(self, name, None)
             if monitor is not None:
                 monitor.shutdown()

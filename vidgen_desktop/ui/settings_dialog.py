@@ -17,12 +17,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from vidgen_desktop.core.errors import VidGenError
+from vidgen_desktop.core.settings import parse_header
 from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.servers.server_list import ServerListEditor
 from vidgen_desktop.workers.runner import TaskRunner
 
 
@@ -81,6 +84,20 @@ class SettingsDialog(QDialog):
             "ollama", test_ollama, self.ollama_url
         )
         self.comfy_test, self.comfy_result = self._test_row("comfyui", test_comfyui, self.comfy_url)
+        self.comfy_auth = QLineEdit(s.comfyui_auth)
+        self.comfy_auth.setObjectName("comfyui_auth")
+        self.comfy_auth.setPlaceholderText("only behind a reverse proxy: Authorization: Bearer …")
+        self.servers = ServerListEditor(s.servers)
+        self.servers.changed.connect(self._validate)
+        self.reattach = QSpinBox()
+        self.reattach.setObjectName("reattach_window")
+        self.reattach.setRange(5, 3600)
+        self.reattach.setSuffix(" s")
+        self.reattach.setValue(int(s.reattach_window_s))
+        self.reattach.setToolTip(
+            "A server that goes away in the middle of a job is waited for this long. Then a stage"
+            " on\n“automatic” continues on another server (finished video chunks are kept)."
+        )
         self.projects_dir = QLineEdit(s.projects_dir or str(context.paths.projects_dir))
         self.projects_dir.setObjectName("projects_dir")
         self.projects_dir.setToolTip("New projects are made in this folder")
@@ -126,6 +143,9 @@ class SettingsDialog(QDialog):
         form.addRow("", env_note)
         form.addRow("ComfyUI URL", self._row(self.comfy_url, self.comfy_test))
         form.addRow("", self.comfy_result)
+        form.addRow("Proxy header", self.comfy_auth)
+        form.addRow("More ComfyUI servers", self.servers)
+        form.addRow("Wait for a lost server", self.reattach)
         form.addRow("Projects folder", self._row(self.projects_dir, choose))
         form.addRow("", self.gpu_handoff)
         form.addRow("ComfyUI models folder", self._row(self.models_dir, choose_models))
@@ -141,7 +161,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         for edit in (self.ollama_url, self.comfy_url, self.mirror, self.models_dir):
             edit.textChanged.connect(self._validate)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(560)
         self._validate()
 
     @staticmethod
@@ -217,6 +237,9 @@ class SettingsDialog(QDialog):
         mirror = self.mirror.text().strip()
         if mirror and url_problem(mirror):
             problems.append(f"Download mirror {url_problem(mirror)}.")
+        problems += self.servers.problems(url_problem)
+        if self.comfy_auth.text().strip() and not parse_header(self.comfy_auth.text()):
+            problems.append("The proxy header must read “Name: value”.")
         folder = self.models_dir.text().strip()
         if folder and not Path(folder).expanduser().is_dir():
             problems.append("The ComfyUI models folder does not exist.")
@@ -232,6 +255,9 @@ class SettingsDialog(QDialog):
         s = self.context.settings
         s.ollama_url = self.ollama_url.text().strip().rstrip("/")
         s.comfyui_url = self.comfy_url.text().strip().rstrip("/")
+        s.comfyui_auth = self.comfy_auth.text().strip()
+        s.servers = self.servers.entries()
+        s.reattach_window_s = float(self.reattach.value())
         s.gpu_handoff = self.gpu_handoff.isChecked()
         s.comfyui_models_dir = self.models_dir.text().strip()
         s.download_mirror = self.mirror.text().strip().rstrip("/")

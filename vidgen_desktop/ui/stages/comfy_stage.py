@@ -314,11 +314,16 @@ class ComfyStagePanel(ComfyStageHooks, StagePanel):
         # Only persist: settings_changed would make every panel and monitor re-ask the servers
         # at the very moment the job starts (a 50-90 ms GUI stall measured on the click).
         self.context.save_settings()
+        server = self.context.server_for(self.key, wf.name)
         task = generate_task(
-            self.context, self.project, request, self.postprocess, self.prepare_preview
+            self.context, self.project, request, self.postprocess, self.prepare_preview, server
         )
         what = f"{self.title} draft" if draft else self.title
-        self._start_job(f"{what}: {wf.name}", task, "Starting…", estimate_s=request.estimate_s)
+        if len(self.context.settings.comfy_servers()) > 1:
+            what += f" on {self.context.settings.server_label(server)}"
+        self._start_job(
+            f"{what}: {wf.name}", task, "Starting…", server=server, estimate_s=request.estimate_s
+        )
 
     def _start_job(
         self,

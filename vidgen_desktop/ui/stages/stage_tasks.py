@@ -32,21 +32,24 @@ def generate_task(
     request: StageRequest,
     post: Callable[[StageOutcome, Project], StageOutcome],
     prepare: Callable[[bytes], Any],
+    server: str,
 ) -> JobFn:
-    client = context.comfy_client()
+    """The job starts on `server` (context.server_for); on "automatic" it may move on."""
+    client_for = context.client_for
     settings = context.settings.model_copy(deep=True)  # the job keeps the settings it began with
 
     def task(report, token, detach) -> StageOutcome:
+        from vidgen_desktop.pipeline.failover import run_stage_anywhere  # loads the client
         from vidgen_desktop.pipeline.ledger import ledger_for
-        from vidgen_desktop.pipeline.stage_job import run_stage  # loads the ComfyUI client
 
-        outcome = run_stage(
-            client,
+        outcome = run_stage_anywhere(
+            client_for,
             project,
             request,
             preparing(report, prepare),
             token,
             settings=settings,
+            server=server,
             timings=context.timings,
             add_to_project=False,
             ledger=ledger_for(project.root),

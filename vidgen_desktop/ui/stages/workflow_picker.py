@@ -33,6 +33,7 @@ from vidgen_desktop.workflow import shipped_workflows as load_shipped
 if TYPE_CHECKING:
     from vidgen_desktop.comfy.client import ComfyClient
     from vidgen_desktop.ui.context import AppContext
+from vidgen_desktop.ui.servers.stage_server import StageServerRow
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +41,36 @@ OWN_FILE = "Use my own file…"
 _OWN_ROLE = "own"
 
 
-def check_server(client: ComfyClient, stage: Stage, extra: list[Path], fresh: bool = False):
-    """Worker side: load the stage's workflows, then ask the server what it can run.
+def check_server(clients: list[ComfyClient], stage: Stage, extra: list[Path], fresh: bool = False):
+    """Worker side: load the stage's workflows, then ask the servers what they can run (a
+    workflow is usable when one of them can run it; otherwise the first server's problems).
 
-    `fresh` drops the client's cached /object_info first (the user installed models or packs).
+    `fresh` drops each client's cached /object_info first (the user installed models or packs).
     """
 
     def task(report: Any, token: Any) -> tuple[list[Workflow], list[Availability] | None, str]:
-        if fresh:
-            client.refresh()
         workflows = load_shipped(stage=stage)
         for path in extra:
             try:
                 workflows.append(load_workflow(path, stage=stage))
             except VidGenError as exc:
                 log.warning("own workflow %s no longer loads: %s", path, exc.message)
-        try:
-            info = client.object_info()
-        except VidGenError as exc:
-            return workflows, None, exc.user_text()
-        return workflows, availability(workflows, info), ""
+        answers: list[list[Availability]] = []
+        first_error = ""
+        for client in clients:
+            if fresh:
+                client.refresh()
+            try:
+                answers.append(availability(workflows, client.object_info()))
+            except VidGenError as exc:
+                first_error = first_error or exc.user_text()
+        if not answers:
+            return workflows, None, first_error
+        merged = [
+            next((a[i] for a in answers if a[i].usable), answers[0][i])
+            for i in range(len(workflows))
+        ]
+        return workflows, merged, ""
 
     return task
 
@@ -114,12 +125,15 @@ class WorkflowPicker(QGroupBox):
         self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problems_label.setStyleSheet("color: #b26a00;")
         self.problems_label.hide()
+        self.server_row = StageServerRow(context, key)
+        self.server_row.changed.connect(lambda: self.refresh())
         row = QHBoxLayout()
         row.addWidget(self.combo, 1)
         row.addWidget(self.recheck_button)
         row.addWidget(self.models_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addWidget(self.server_row)
         layout.addWidget(self.info)
         layout.addWidget(self.problems_label)
 
@@ -167,7 +181,8 @@ class WorkflowPicker(QGroupBox):
             return
         extra = [Path(p) for p in self._own_paths()]
         self.recheck_button.setEnabled(False)
-        self.checker.start(check_server(self.context.comfy_client(), self.stage, extra, fresh))
+        clients = [self.context.client_for(url) for url in self.server_row.servers_to_check()]
+        self.checker.start(check_server(clients, self.stage, extra, fresh))
 
     def _after_check(self) -> None:
         self.recheck_button.setEnabled(True)
