@@ -5,7 +5,8 @@ minimum size (1024x680), 1280x800 and 1920x1080 (offscreen).
 
 The window talks to the test suite's fake Ollama and ComfyUI (the recorded wire format), so the
 project has a scene, a voice take, an image take and a video take, as after a real run; --empty
-shows the first start with no servers. --scale sets QT_SCALE_FACTOR (150 % displays).
+shows the first start with no servers; --servers shows three ComfyUI servers (the status
+segment, the Servers panel, Settings' server list, a stage's Runs on choice). --scale sets QT_SCALE_FACTOR (150 % displays).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR (1.5 = 150 %%)")
     p.add_argument(
         "--empty", action="store_true", help="first start, no servers, no project content"
+    )
+    p.add_argument(
+        "--servers", action="store_true", help="three ComfyUI servers: segment, panel, settings"
     )
     return p.parse_args()
 
@@ -259,7 +263,12 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     create_app([])
     tag = ("empty-" if ARGS.empty else "") + (f"x{ARGS.scale:g}-" if ARGS.scale != 1 else "")
-    saved = empty(out, tag) if ARGS.empty else filled(out, tag)
+    if ARGS.servers:
+        from scripts.screenshots_servers import servers_shots
+
+        saved = servers_shots(out, tag, HOME, spin, until)
+    else:
+        saved = empty(out, tag) if ARGS.empty else filled(out, tag)
     print("\n".join(str(p) for p in saved))
     return 0
 

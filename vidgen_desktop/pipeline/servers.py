@@ -71,7 +71,7 @@ def check_health(
         health.max_upload_size = client.features().max_upload_size
         info = client.object_info()
     except VidGenError as exc:
-        health.error = exc.detail or exc.message
+        health.error = exc.message
         return health
     health.reachable = True
     health.version = stats.system.comfyui_version
@@ -86,7 +86,7 @@ def check_health(
         if not health.can_run[stage] and avail:
             first = avail[0]
             health.cannot_run[stage] = (
-                f"{first.workflow.name}: " + "; ".join(p.message for p in first.problems[:2])
+                f"{first.workflow.name}: " + " ".join(p.message for p in first.problems[:2])
                 if first.problems
                 else f"{first.workflow.name} cannot run here"
             )

@@ -87,7 +87,7 @@ def install_servers_monitor(window: Any) -> ServersMonitor:
 def line_of(h: Any) -> str:
     """One server in a sentence, for tooltips."""
     if not h.reachable:
-        return f"{h.name}: not reachable ({h.error})" if h.error else f"{h.name}: not reachable"
+        return f"{h.name}: not reachable at {h.url}"
     parts = [f"ComfyUI {h.version or '?'}"]
     if h.device:
         parts.append(h.device)

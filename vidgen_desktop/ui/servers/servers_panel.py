@@ -56,13 +56,22 @@ def cells(h: Any, busy: int) -> list[tuple[str, str]]:
             out.append(("✓", "Can run: " + ", ".join(names)))
         else:
             out.append(("✗", h.cannot_run.get(stage, "no workflow for this stage can run here")))
-    notes = []
+    notes, tips = [], []
+    lacking = [s for s in STAGES if not h.can_run.get(s)]
+    if lacking:
+        notes.append("cannot run " + ", ".join(lacking) + " yet (hover ✗ for why)")
+        tips += [f"{s}: {h.cannot_run[s]}" for s in lacking if s in h.cannot_run]
     if h.warning:
         notes.append("⚠ plain http")
+        tips.append(h.warning)
     if h.max_upload_size:
-        notes.append(f"uploads ≤ {format_gb(h.max_upload_size)}")
-    out.append((" · ".join(notes), "\n".join(filter(None, [h.warning]))))
+        notes.append(f"uploads up to {size_text(h.max_upload_size)}")
+    out.append((" · ".join(notes), "\n".join(tips)))
     return out
+
+
+def size_text(n: int) -> str:
+    return f"{n / 1024**2:.0f} MB" if n < 1024**3 else format_gb(n)
 
 
 class ServersPanel(QDialog):
