@@ -30,37 +30,29 @@ from vidgen_desktop.cli.stage_common import (
     cancellable,
     detach_event,
     open_project,
-    parse_size,
-    positive,
     settings_from,
     timings,
 )
-from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound, report_for, video_inputs
-from vidgen_desktop.cli.voice_cmd import cli_voice_request, length_warning
+from vidgen_desktop.cli.video_cmd import NO_SOUND, check_sound
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.comfy.errors import Detached
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import InvalidInput, VidGenError
-from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
 from vidgen_desktop.paths import user_paths
-from vidgen_desktop.pipeline import StageOutcome, StageRequest
+from vidgen_desktop.pipeline import StageOutcome
 from vidgen_desktop.pipeline.image_sizes import ASPECTS
 from vidgen_desktop.pipeline.inputs import (
     DEFAULT_ASPECT,
-    ImageInputs,
-    image_request,
 )
 from vidgen_desktop.pipeline.run_all import (
     COMFY_STAGES,
     STAGES,
-    PipelineRun,
     StageFailed,
-    StageHooks,
-    stages_from,
+    stages_until,
 )
-from vidgen_desktop.pipeline.script_job import ScriptInputs, options_from, write_scene
-from vidgen_desktop.workflow import Stage, Workflow, named_workflow
+from vidgen_desktop.pipeline.topic_run import RunOptions, TopicRun
+from vidgen_desktop.workflow import Workflow
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -214,18 +206,6 @@ REQUEST_OPTIONS = (
 )
 
 
-def stages_until(start: str | None, until: str | None) -> list[str]:
-    """The ComfyUI stages this run goes through (none when it ends with the script)."""
-    stages = stages_from(start or "voice")
-    if until is None:
-        return stages
-    if until == "script":
-        return []
-    if until not in stages:
-        raise InvalidInput(f"--until {until} comes before --from {start}: nothing would run.")
-    return stages[: stages.index(until) + 1]
-
-
 def check_start(args: argparse.Namespace) -> None:
     stages_until(args.start, getattr(args, "until", None))
     if args.start is None and not (args.topic or "").strip():
@@ -252,6 +232,8 @@ def check_start(args: argparse.Namespace) -> None:
 
 
 class Pipeline:
+    """`vidgen run` around a TopicRun: a header per stage on stderr, and the timings."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         check_start(args)
@@ -264,22 +246,32 @@ class Pipeline:
         self.client: ComfyClient | None = None
         self.video_path: Path | None = None
         # every option is checked before the first stage runs: a typo must not cost an hour
-        self.image_size = parse_size(args.image_size, "--image-size", multiple=8)
-        parse_size(args.video_size, "--video-size")
-        for option in ("voice_seconds", "voice_steps", "image_steps", "video_steps"):
-            positive(option, getattr(args, option))
-        if args.voice_reference_audio is not None and not args.voice_reference_audio.is_file():
-            raise InvalidInput(f"{args.voice_reference_audio} is not a file.")
-        self.named: dict[Stage, Workflow] = {
-            stage: named_workflow(spec, stage)
-            for stage, spec in (
-                (Stage.VOICE, args.voice_workflow),
-                (Stage.IMAGE, args.image_workflow),
-                (Stage.VIDEO, args.video_workflow),
-            )
-            if spec
-        }
+        self.options = RunOptions.from_values(
+            {name: getattr(args, name, None) for name in RunOptions.model_fields}
+        )
         self.project = open_project(args.project)
+
+    def topic_run(self) -> TopicRun:
+        if self.client is None:
+            # one client for all three stages: one WebSocket, and /object_info fetched once
+            # (a batch hands each item its server's client, so that holds across items too)
+            self.client = ComfyClient(self.settings.comfyui_url)
+        return TopicRun(
+            self.settings,
+            self.project,
+            self.options,
+            self.client,
+            self.report_for,
+            token=self.token,
+            started=self.started,
+            finished=self.finished,
+            timings=timings(),
+            detach=detach_event(self.args),
+            # --from: the settings the project keeps; else this command's options
+            keep_project_settings=bool(self.args.start)
+            and not getattr(self.args, "keep_options", False),
+            config_dir=user_paths().config_dir,
+        )
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -288,7 +280,7 @@ class Pipeline:
     def stage(self, name: str, work: Callable[[StderrProgress], tuple[float, float]]) -> None:
         number = STAGES.index(name) + 1
         self.say(f"== stage {number}/4: {name} ==")
-        report = StderrProgress(self.quiet, prefix=f"  {name}: ")
+        report = self.report_for(name)
         start = time.monotonic()
         try:
             server_s, handoff_s = work(report)
@@ -300,22 +292,12 @@ class Pipeline:
 
     # -- stages ------------------------------------------------------------------------------------
     def script(self, report: StderrProgress) -> tuple[float, float]:
-        s = self.settings
-        inputs = ScriptInputs(
-            self.args.topic, self.args.model or "", options_from(s, seed=self.args.seed)
-        )
         started = time.monotonic()
-        outcome = cancellable(
-            "script",
-            lambda: write_scene(s, inputs, report, self.token, user_paths().config_dir),
-            self.token,
-        )
-        model = outcome.model
-        for warning in outcome.warnings:
-            report.warn(warning)
-        self.project.set_scene(outcome.scene, raw_reply=outcome.raw, topic=self.args.topic)
+        run = self.topic_run()
+        outcome = cancellable("script", lambda: run.script(self.args.topic), self.token)
         report.say(
-            f"scene written by {model} ({outcome.stats.eval_count} tokens, {outcome.attempts} attempt(s))"
+            f"scene written by {outcome.model} ({outcome.stats.eval_count} tokens, "
+            f"{outcome.attempts} attempt(s))"
         )
         # Ollama's own account of its work (load + prompt + generation), never more than we waited
         waited = time.monotonic() - started - outcome.handoff_s
@@ -323,30 +305,8 @@ class Pipeline:
 
     # -- the ComfyUI stages: one recorded run (pipeline.run_all), so `vidgen resume` continues it
     def comfy_stages(self, stages: list[str]) -> None:
-        # one client for all three stages: one WebSocket, and /object_info fetched once (a
-        # batch hands each item its server's client, so that holds across items too)
-        if self.client is None:
-            self.client = ComfyClient(self.settings.comfyui_url)
-        hooks = StageHooks(
-            report_for=self.report_for,
-            workflow_for=lambda stage: self.named.get(Stage(stage)),
-            # --from: the settings the project keeps; else this command's options
-            request_for=None
-            if self.args.start and not getattr(self.args, "keep_options", False)
-            else self.request_for,
-            started=self.started,
-            finished=self.finished,
-        )
-        runner = PipelineRun(
-            self.client,
-            self.project,
-            self.settings,
-            hooks,
-            token=self.token,
-            timings=timings(),
-            detach=detach_event(self.args),
-        )
-        cancellable("run", lambda: runner.run(stages), self.token)
+        run = self.topic_run()
+        cancellable("run", lambda: run.comfy_stages(stages), self.token)
 
     def report_for(self, stage: str) -> StderrProgress:
         if stage not in self.reports:
@@ -375,60 +335,7 @@ class Pipeline:
         self.say(f"  {stage}: done in {total:.2f} s")
 
     def last_file(self, until: str | None) -> Path | None:
-        """What the run ends with: the MP4, or with --until the last stage's take (the
-        project file for the script)."""
-        if until in (None, "video"):
-            return self.video_path
-        if until == "script":
-            return self.project.root / "project.json"
-        take = self.project.chosen_take(until)
-        return self.project.path_of(take) if take is not None else None
-
-    def scene(self) -> Scene:
-        assert self.project.data.scene is not None
-        return self.project.data.scene
-
-    def request_for(self, stage: str, wf: Workflow) -> StageRequest:
-        """This command's options → the stage's request (None = what the window would use)."""
-        a, report = self.args, self.report_for(stage)
-        if stage == "voice":
-            values = {
-                "seed": a.seed,
-                "seconds": a.voice_seconds,
-                "steps": a.voice_steps,
-                "instruct": a.voice_instruct,
-                "speaker": a.voice_speaker,
-                "reference_audio": a.voice_reference_audio,
-                "reference_text": a.voice_reference_text,
-            }
-            request = cli_voice_request(
-                wf, self.scene(), values, "vidgen run", "--voice-reference-audio"
-            )
-            warning = length_warning(request.params["text"], a.voice_seconds)
-            if warning:
-                report.warn(warning)
-            return request
-        if stage == "image":
-            scene, size = self.scene(), self.image_size
-            inputs = ImageInputs(
-                positive=scene.image.positive_prompt,
-                negative=scene.image.negative_prompt,
-                aspect=a.aspect,
-                width=size[0] if size else None,
-                height=size[1] if size else None,
-                steps=a.image_steps,
-                cfg=a.image_cfg,
-                style=a.image_style,
-                seed=a.seed,
-                source="vidgen run",
-            )
-            return image_request(wf, inputs)
-        values = {"seed": a.seed, "size": a.video_size, "steps": a.video_steps, "lora": a.lora}
-        inputs_v = video_inputs(self.project, self.scene(), values, "vidgen run", "--video-size")
-        plan_report = report_for(wf, inputs_v, self.settings)
-        for line in plan_report.lines():
-            report.say(line)
-        return plan_report.request
+        return self.topic_run().last_file(until, self.video_path)
 
     def timing_table(self) -> str:
         rows = [f"{'stage':<7} {'total':>9} {'server':>9} {'hand-off':>9} {'our overhead':>13}"]

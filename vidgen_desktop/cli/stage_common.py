@@ -218,28 +218,6 @@ def run_comfy_stage(
     )
 
 
-def positive(name: str, value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise InvalidInput(f"--{name.replace('_', '-')} must be more than 0.")
-
-
-def parse_size(
-    text: str | None, option: str = "--size", multiple: int = 16
-) -> tuple[int, int] | None:
-    """ "480x832" → (480, 832); the S2V latent wants multiples of 16, an image latent of 8."""
-    if not text:
-        return None
-    try:
-        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
-    except ValueError as exc:
-        raise InvalidInput(f"{option} {text!r} is not WIDTHxHEIGHT, e.g. 480x832.") from exc
-    if w <= 0 or h <= 0 or w % multiple or h % multiple:
-        raise InvalidInput(
-            f"{option} {w}x{h}: width and height must be positive multiples of {multiple}."
-        )
-    return w, h
-
-
 def read_scene(path: Path) -> Scene:
     try:
         return Scene.model_validate_json(Path(path).read_text(encoding="utf-8-sig"))

@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from vidgen_desktop.cli.stage_common import (
     REASONS,
@@ -21,8 +20,6 @@ from vidgen_desktop.cli.stage_common import (
     add_detach_option,
     detach_event,
     open_project,
-    parse_size,
-    positive,
     read_scene,
     run_comfy_stage,
     settings_from,
@@ -30,16 +27,14 @@ from vidgen_desktop.cli.stage_common import (
 )
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import InvalidInput, ServerUnavailable
-from vidgen_desktop.core.media_info import duration_seconds
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
-from vidgen_desktop.core.scene import Scene
 from vidgen_desktop.core.settings import Settings
-from vidgen_desktop.gpu.readings import card_memory
 from vidgen_desktop.pipeline import StageOutcome
 from vidgen_desktop.pipeline.inputs import VideoInputs
+from vidgen_desktop.pipeline.option_inputs import video_inputs, video_report_for
 from vidgen_desktop.pipeline.stage_job import choose_workflow
-from vidgen_desktop.pipeline.video_plan import VideoReport, video_report
+from vidgen_desktop.pipeline.video_plan import VideoReport
 from vidgen_desktop.workflow import Stage, Workflow, named_workflow, shipped_workflows
 
 NO_SOUND = (
@@ -106,78 +101,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _input_file(project: Project, given: Path | None, stage: str, option: str) -> Path:
-    if given is not None:
-        if not Path(given).is_file():
-            raise InvalidInput(f"{given} is not a file.")
-        return Path(given)
-    take = project.chosen_take(stage)
-    if take is None:
-        raise InvalidInput(
-            f"The project has no chosen {stage} take.",
-            hint=f"Run `vidgen {stage} --project …` first, or pass {option} FILE.",
-        )
-    return project.path_of(take)
-
-
-def video_inputs(
-    project: Project,
-    scene: Scene | None,
-    values: dict[str, Any],
-    source: str,
-    size_option: str = "--size",
-) -> VideoInputs:
-    """Options → typed inputs; values: image, audio, positive, negative, seconds, size, steps, fps,
-    seed, lora (None = the chosen take / the scene / the workflow's default)."""
-    for name in ("seconds", "steps", "fps"):
-        positive(name, values.get(name))
-    image = _input_file(project, values.get("image"), "image", "--image")
-    audio = _input_file(project, values.get("audio"), "voice", "--audio")
-    image_take = project.chosen_take("image") if values.get("image") is None else None
-    voice_take = project.chosen_take("voice") if values.get("audio") is None else None
-    seconds = values.get("seconds")
-    if seconds is None:
-        seconds = (
-            voice_take.duration_s
-            if voice_take is not None and voice_take.duration_s
-            else duration_seconds(audio)
-        )
-        if not seconds:
-            raise InvalidInput(f"The length of {audio.name} is unknown.", hint="Pass --seconds.")
-    prompt = values.get("positive") or (scene.video.positive_prompt if scene else "")
-    if not prompt.strip():
-        raise InvalidInput(
-            "The video prompt is empty.", hint="Pass --positive or give the project a scene."
-        )
-    negative = values.get("negative")
-    if negative is None:
-        negative = scene.video.negative_prompt if scene else ""
-    size = parse_size(values.get("size"), size_option)
-    return VideoInputs(
-        image=image,
-        audio=audio,
-        positive=prompt,
-        negative=negative,
-        seconds=float(seconds),
-        width=size[0] if size else None,
-        height=size[1] if size else None,
-        steps=values.get("steps"),
-        fps=values.get("fps"),
-        seed=values.get("seed"),
-        lora=values.get("lora"),
-        image_take=image_take.id if image_take else None,
-        voice_take=voice_take.id if voice_take else None,
-        source=source,
-    )
-
-
 def report_for(
     wf: Workflow, inputs: VideoInputs, settings: Settings, *, draft: bool = False
 ) -> VideoReport:
     """The request and what it costs here (the card's memory decides the LoRA's default)."""
-    if inputs.lora is None and "lora" in wf.params:
-        inputs.card_bytes = card_memory(settings.comfyui_url)
-    return video_report(wf, inputs, timings().runs(wf.name, settings.comfyui_url), draft=draft)
+    return video_report_for(wf, inputs, settings, timings(), draft=draft)
 
 
 def dry_workflow(args: argparse.Namespace, settings: Settings) -> Workflow:

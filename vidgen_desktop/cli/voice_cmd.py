@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from vidgen_desktop.cli.stage_common import (
     REASONS,
@@ -17,7 +16,6 @@ from vidgen_desktop.cli.stage_common import (
     add_detach_option,
     detach_event,
     open_project,
-    positive,
     read_scene,
     run_comfy_stage,
     settings_from,
@@ -27,12 +25,11 @@ from vidgen_desktop.core.errors import InvalidInput
 from vidgen_desktop.core.progress import format_duration
 from vidgen_desktop.core.project import Project
 from vidgen_desktop.core.scene import Scene
-from vidgen_desktop.core.speech_timing import check_length
-from vidgen_desktop.pipeline import StageRequest
 from vidgen_desktop.pipeline.draft import draft_request
-from vidgen_desktop.pipeline.inputs import VoiceInputs, voice_request
+from vidgen_desktop.pipeline.option_inputs import length_warning, voice_inputs
+from vidgen_desktop.pipeline.option_inputs import voice_request_for as cli_voice_request
 from vidgen_desktop.pipeline.stage_job import choose_workflow
-from vidgen_desktop.workflow import Stage, Workflow
+from vidgen_desktop.workflow import Stage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,55 +88,6 @@ def scene_for(project: Project, scene_file: Path | None) -> Scene:
             "or use `vidgen run`.",
         )
     return project.data.scene
-
-
-def cli_voice_request(
-    wf: Workflow,
-    scene: Scene | None,
-    values: dict[str, Any],
-    source: str,
-    clip_option: str = "--reference-audio",
-) -> StageRequest:
-    """The request for these options; a missing reference clip is asked for by its option."""
-    if "reference_audio" in wf.params and values.get("reference_audio") is None:
-        raise InvalidInput(
-            f"“{wf.name}” copies a voice: pass {clip_option} CLIP.",
-            hint="A clean 5–15 s WAV, MP3 or FLAC of the voice to copy.",
-        )
-    return voice_request(wf, voice_inputs(scene, values, source))
-
-
-def voice_inputs(scene: Scene | None, values: dict[str, Any], source: str) -> VoiceInputs:
-    """Options → typed inputs; values: text, tags, instruct, speaker, seconds, steps, seed,
-    reference_audio, reference_text (None = the scene's text and tags / the workflow's default)."""
-    for name in ("seconds", "steps"):
-        positive(name, values.get(name))
-    text = values.get("text") or (scene.audio.lyrics if scene else "") or ""
-    tags = values.get("tags")
-    if tags is None and scene is not None:
-        tags = ", ".join(scene.audio.tags)
-    ref = values.get("reference_audio")
-    if ref is not None and not Path(ref).is_file():
-        raise InvalidInput(f"{ref} is not a file.")
-    return VoiceInputs(
-        text=text,
-        tags=tags,
-        instruct=values.get("instruct"),
-        speaker=values.get("speaker"),
-        seconds=values.get("seconds"),
-        steps=values.get("steps"),
-        seed=values.get("seed"),
-        reference_audio=Path(ref) if ref is not None else None,
-        reference_text=values.get("reference_text"),
-        source=source,
-    )
-
-
-def length_warning(text: str, seconds: float | None) -> str:
-    if not seconds:
-        return ""
-    check = check_length(text, seconds)
-    return check.message if check.level == "warn" else ""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -156,6 +156,23 @@ class BatchStore:
         self.save()
         return self.record
 
+    def reopen(self) -> BatchRecord:
+        """The batch recorded here, to continue it (a quit or a crash stopped it)."""
+        try:
+            old = BatchRecord.model_validate_json(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise InvalidInput(f"There is no batch in {self.root}.") from exc
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(
+                f"The batch record {self.path} is unreadable.", detail=str(exc)
+            ) from exc
+        for state in old.items:
+            if state.status in ("running", "failed"):
+                state.status = "waiting"
+        self.record = old
+        self.save()
+        return old
+
     def update(self, state: ItemState, **changes: Any) -> ItemState:
         # written under the lock too: two workers' snapshots must reach the disk in the order
         # they were taken, or an older one (an item still "running") lands last

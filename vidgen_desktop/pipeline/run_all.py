@@ -56,6 +56,18 @@ def stages_from(first: str) -> list[str]:
     return list(COMFY_STAGES[COMFY_STAGES.index(first) :])
 
 
+def stages_until(start: str | None, until: str | None) -> list[str]:
+    """The ComfyUI stages this run goes through (none when it ends with the script)."""
+    stages = stages_from(start or "voice")
+    if until is None:
+        return stages
+    if until == "script":
+        return []
+    if until not in stages:
+        raise InvalidInput(f"--until {until} comes before --from {start}: nothing would run.")
+    return stages[: stages.index(until) + 1]
+
+
 @dataclass
 class StageHooks:
     """What the caller sees of each stage (the CLI prints headers and timings)."""

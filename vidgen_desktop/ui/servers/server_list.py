@@ -88,7 +88,9 @@ class ServerListEditor(QWidget):
         self.table.blockSignals(False)
         if not entry.url or entry.url == "http://":
             self.table.setCurrentCell(row, 1)
-            self.table.editItem(self.table.item(row, 1))
+            address = self.table.item(row, 1)
+            if address is not None:
+                self.table.editItem(address)
         self._changed()
 
     def _remove_selected(self) -> None:

@@ -113,11 +113,11 @@ class ServersPanel(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.resize(980, 320)
-        context.servers_changed.connect(self.render)
-        context.jobs_changed.connect(self.render)
-        self.render()
+        context.servers_changed.connect(self.refresh_rows)
+        context.jobs_changed.connect(self.refresh_rows)
+        self.refresh_rows()
 
-    def render(self) -> None:
+    def refresh_rows(self) -> None:
         healths = self.context.healths
         busy = {q.server: len(q.jobs()) for q in self.context.queues()}
         self.table.setRowCount(len(healths))

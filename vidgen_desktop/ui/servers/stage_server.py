@@ -34,11 +34,11 @@ class StageServerRow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label)
         layout.addWidget(self.combo, 1)
-        context.settings_changed.connect(self.render)
+        context.settings_changed.connect(self.refresh_rows)
         context.servers_changed.connect(self._mark_down)
-        self.render()
+        self.refresh_rows()
 
-    def render(self) -> None:
+    def refresh_rows(self) -> None:
         servers = self.context.settings.comfy_servers()
         self.setVisible(len(servers) > 1)
         self.combo.blockSignals(True)
