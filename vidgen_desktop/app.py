@@ -113,6 +113,9 @@ def build_window(paths: UserPaths | None = None, project_path: Path | None = Non
 
     install_gpu_monitor(window)
     install_managed_start(window)
+    from vidgen_desktop.ui.batch.batch_page import offer_unfinished_batch
+
+    QTimer.singleShot(0, lambda: offer_unfinished_batch(window))
     return window
 
 

@@ -42,6 +42,10 @@ def servers_window(make_window, qtbot, main, *others, scene=True):
     return window, panel
 
 
+def COLUMNS_OF(table) -> dict[str, int]:
+    return {table.horizontalHeaderItem(c).text(): c for c in range(table.columnCount())}
+
+
 def stages_of(fake) -> list[str]:
     out = []
     for graph in queued(fake):

@@ -182,6 +182,12 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(settings_action)
         self.settings_action = settings_action
 
+        batch_action = QAction("&Batch of Topics…", self)
+        batch_action.setObjectName("action_batch")
+        batch_action.setShortcut(QKeySequence("Ctrl+B"))
+        batch_action.setToolTip("Many topics, one project each, run across the ComfyUI servers")
+        batch_action.triggered.connect(self.open_batch)
+        self.file_menu.addAction(batch_action)
         open_folder = QAction("Open Project &Folder", self)
         open_folder.triggered.connect(self._open_project_folder)
         self.file_menu.addAction(open_folder)
@@ -300,6 +306,11 @@ class MainWindow(QMainWindow):
         self.about_dialog = AboutDialog(self.context.paths, self.server_versions, self)
         self.about_dialog.open()
 
+    def open_batch(self):
+        from vidgen_desktop.ui.batch.batch_page import open_batch_page
+
+        return open_batch_page(self)
+
     def open_servers(self):
         from vidgen_desktop.ui.servers.servers_panel import open_servers_panel
 
@@ -392,6 +403,9 @@ class MainWindow(QMainWindow):
                     queue.join()
         self.remaining.shutdown()
         self.comfort.shutdown()
+        batch = getattr(self, "batch_page", None)
+        if batch is not None:  # the batch is recorded: the page offers to continue it next time
+            batch.shutdown()
         for panel in self.panels:
             panel.shutdown()
         # Status-bar monitors poll on timers: stop them so nothing runs after the window is gone.

@@ -1,0 +1,1 @@
+"""The Batch page: many topics, one project each, run across the ComfyUI servers."""
