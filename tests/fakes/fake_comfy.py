@@ -52,6 +52,7 @@ class Recorded:
     query: dict[str, list[str]]
     body: Any
     t: float
+    headers: dict[str, str] | None = None  # what the client sent (a proxy's auth header)
 
 
 class FakeComfy:
@@ -159,7 +160,6 @@ class FakeComfy:
             self._interrupt = self.running
         self.drop_sockets()
 
-    # -- recorded bodies ------------------------------------------------------------------
     def recorded(self, name: str) -> dict[str, Any]:
         return load_recorded(self.tdir, name)
 

@@ -75,7 +75,9 @@ def make_handler(fake: FakeComfy) -> type[BaseHTTPRequestHandler]:
                 else url.path
             )
             query = parse_qs(url.query)
-            fake.requests.append(Recorded(method, path, query, body, time.monotonic()))
+            fake.requests.append(
+                Recorded(method, path, query, body, time.monotonic(), dict(self.headers.items()))
+            )
             return path, query
 
         # -- GET ----------------------------------------------------------------------------

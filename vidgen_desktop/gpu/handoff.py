@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable, VidGenError
-from vidgen_desktop.core.machines import same_machine
 from vidgen_desktop.core.progress import Progress, ProgressCallback
+from vidgen_desktop.gpu.machines import same_machine
 from vidgen_desktop.gpu.readings import OllamaLoaded, fetch_comfy_stats, fetch_ollama_ps
 
 if TYPE_CHECKING:

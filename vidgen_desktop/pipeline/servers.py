@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.errors import VidGenError
-from vidgen_desktop.core.machines import insecure_warning
 from vidgen_desktop.core.settings import Settings
+from vidgen_desktop.gpu.machines import insecure_warning
 from vidgen_desktop.workflow import Stage, Workflow, availability, shipped_workflows
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vidgen_desktop.core.machines import insecure_warning
 from vidgen_desktop.core.settings import ServerEntry, parse_header
+from vidgen_desktop.gpu.machines import insecure_warning
 
 COLUMNS = ("Name", "Address", "Proxy header")
 PROBLEM_STYLE = "color: #c62828;"
