@@ -7,39 +7,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.fakes.fake_ollama import FakeOllama, Reply
 from tests.fakes.stocked import recorded_object_info
-from tests.voice_video.conftest import SCENE, StockedComfy, queued
+from tests.voice_video.conftest import queued
 from vidgen_desktop.cli.main import main
 from vidgen_desktop.core.project import Project
 
 TOPICS = [f"topic number {n}" for n in range(1, 7)]
-
-
-@pytest.fixture
-def ollama():
-    fake = FakeOllama()
-    fake.state.default_reply = Reply(content=json.dumps(SCENE))
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def servers():
-    made: list[StockedComfy] = []
-
-    def make(n: int) -> list[StockedComfy]:
-        for _ in range(n):
-            fake = StockedComfy("0.25")
-            fake.steps = 1
-            made.append(fake)
-        return made
-
-    yield make
-    for fake in made:
-        fake.stop()
 
 
 def batch_args(tmp_path, topics, ollama, servers, *extra: str, name="topics.txt") -> list[str]:

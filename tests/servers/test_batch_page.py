@@ -9,29 +9,15 @@ import json
 
 import pytest
 
-from tests.fakes.fake_ollama import FakeOllama, Reply
 from tests.image.conftest import click
-from tests.voice_video.conftest import SCENE, StockedComfy, queued
+from tests.voice_video.conftest import queued
 
 TOPICS = ["why the sea is salty", "how bees dance", "the first lighthouse", "night trains"]
 
 
 @pytest.fixture
-def ollama():
-    fake = FakeOllama()
-    fake.state.default_reply = Reply(content=json.dumps(SCENE))
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def two():
-    made = [StockedComfy("0.25"), StockedComfy("0.25")]
-    for fake in made:
-        fake.steps = 1
-    yield made
-    for fake in made:
-        fake.stop()
+def two(servers):
+    return servers(2)
 
 
 def open_page(make_window, a, b, ollama, **settings):

@@ -4,32 +4,14 @@ to one server, and the server list in Settings."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.fakes.stocked import recorded_object_info
 from tests.image.conftest import click, make_scene
-from tests.voice_video.conftest import StockedComfy, queued
+from tests.voice_video.conftest import queued
 
 VOICE, IMAGE = 1, 2
-
-
-@pytest.fixture
-def fakes():
-    made = []
-
-    def make(n: int) -> list[StockedComfy]:
-        for _ in range(n):
-            fake = StockedComfy("0.25")
-            fake.steps = 2
-            made.append(fake)
-        return made
-
-    yield make
-    for fake in made:
-        fake.hold.clear()
-        fake.stop()
 
 
 def servers_window(make_window, qtbot, main, *others, scene=True):
@@ -54,8 +36,8 @@ def stages_of(fake) -> list[str]:
     return out
 
 
-def test_segment_and_servers_panel_show_every_server(qtbot, make_window, fakes, dead_url):
-    a, b = fakes(2)
+def test_segment_and_servers_panel_show_every_server(qtbot, make_window, servers, dead_url):
+    a, b = servers(2)
     b.object_info = recorded_object_info("0.25")  # up, but without any model file
     window, _panel = servers_window(
         make_window, qtbot, a.url, ("Second PC", b.url), ("Cloud", dead_url)
@@ -88,8 +70,8 @@ def test_segment_and_servers_panel_show_every_server(qtbot, make_window, fakes, 
     dialog.close()
 
 
-def test_automatic_jobs_go_to_idle_servers_and_a_pinned_stage_stays(qtbot, make_window, fakes):
-    a, b = fakes(2)
+def test_automatic_jobs_go_to_idle_servers_and_a_pinned_stage_stays(qtbot, make_window, servers):
+    a, b = servers(2)
     a.step_delay = 0.4  # the image on a takes a while: b is idle meanwhile
     window, image = servers_window(make_window, qtbot, a.url, ("Second PC", b.url))
     qtbot.waitUntil(lambda: len(window.context.healths) == 2, timeout=8000)
@@ -122,8 +104,8 @@ def test_automatic_jobs_go_to_idle_servers_and_a_pinned_stage_stays(qtbot, make_
     assert stages_of(b) == ["voice", "image"] and stages_of(a) == ["image"]
 
 
-def test_servers_added_in_settings_warn_about_plain_http_and_show_up(qtbot, make_window, fakes):
-    (a,) = fakes(1)
+def test_servers_added_in_settings_warn_about_plain_http_and_show_up(qtbot, make_window, servers):
+    (a,) = servers(1)
     window, _panel = servers_window(make_window, qtbot, a.url, scene=False)
     assert not window.panels[IMAGE].picker.server_row.isVisible()  # one server: no choice
     window.open_settings()

@@ -254,7 +254,6 @@ class Pipeline:
     def topic_run(self) -> TopicRun:
         if self.client is None:
             # one client for all three stages: one WebSocket, and /object_info fetched once
-            # (a batch hands each item its server's client, so that holds across items too)
             self.client = ComfyClient(self.settings.comfyui_url)
         return TopicRun(
             self.settings,

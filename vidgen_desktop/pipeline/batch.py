@@ -135,13 +135,7 @@ class BatchStore:
             try:
                 old = BatchRecord.model_validate_json(self.path.read_text(encoding="utf-8"))
                 if [(s.topic, s.options) for s in old.items] == wanted and old.until == until:
-                    for state in old.items:
-                        # stopped while running (a quit, a crash), or failed last time: again
-                        if state.status in ("running", "failed"):
-                            state.status = "waiting"
-                    self.record = old
-                    self.save()
-                    return old
+                    return self._continue(old)
                 log.info("%s holds another batch: starting this one afresh", self.path)
             except (OSError, ValueError) as exc:
                 log.warning("unreadable %s (%s): starting afresh", self.path, exc)
@@ -166,7 +160,11 @@ class BatchStore:
             raise InvalidInput(
                 f"The batch record {self.path} is unreadable.", detail=str(exc)
             ) from exc
+        return self._continue(old)
+
+    def _continue(self, old: BatchRecord) -> BatchRecord:
         for state in old.items:
+            # stopped while running (a quit, a crash), or failed last time: again
             if state.status in ("running", "failed"):
                 state.status = "waiting"
         self.record = old

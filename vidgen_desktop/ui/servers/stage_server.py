@@ -20,6 +20,7 @@ class StageServerRow(QWidget):
     def __init__(self, context: AppContext, key: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context, self.key = context, key
+        self._up: frozenset[str] | None = None
         self.combo = QComboBox()
         self.combo.setObjectName(f"{key}_server")
         self.combo.setToolTip(
@@ -52,8 +53,14 @@ class StageServerRow(QWidget):
         self._mark_down()
 
     def _mark_down(self) -> None:
-        """A server that is not up says so in the list (it can still be picked)."""
+        """A server that is not up says so in the list (it can still be picked); a server that
+        came up or went away makes the stage ask again what it can run."""
         down = {h.url.rstrip("/"): h for h in self.context.healths if not h.reachable}
+        up = frozenset(h.url.rstrip("/") for h in self.context.healths if h.reachable)
+        if self._up is not None and up != self._up and len(self.context.healths) > 1:
+            self._up = up
+            self.changed.emit()
+        self._up = up
         for i in range(1, self.combo.count()):
             url = self.combo.itemData(i)
             label = self.context.settings.server_label(url)
