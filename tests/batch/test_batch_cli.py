@@ -6,6 +6,8 @@ finished stages), and every item is checked before anything runs."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from tests.fakes.stocked import recorded_object_info
 from tests.voice_video.conftest import queued
@@ -128,3 +130,41 @@ def test_per_item_options_from_jsonl(tmp_path, ollama, servers, capsys):
 
 def _chats(ollama) -> int:
     return sum(1 for method, path, _ in ollama.state.requests if path == "/api/chat")
+
+
+def test_an_item_whose_server_dies_moves_to_the_other_server(
+    tmp_path, ollama, servers, isolated_home, capsys
+):
+    from tests.voice_video.conftest import write_settings
+    from vidgen_desktop.pipeline.ledger import Ledger
+
+    write_settings(isolated_home, reattach_window_s=1)  # wait 1 s for a server that went away
+    a, b = servers(2)
+    a.node_delay = b.node_delay = 0.3
+    killed: list[int] = []
+
+    def kill_a_mid_job() -> None:
+        deadline = time.monotonic() + 60
+        while not (a.running and a.prompts_seen == 1) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        killed.append(a.prompts_seen)
+        a.stop()
+
+    killer = threading.Thread(target=kill_a_mid_job, daemon=True)
+    killer.start()
+    code = main(batch_args(tmp_path, TOPICS[:4], ollama, [a, b], "--until", "voice"))
+    killer.join(5)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    items = record(tmp_path)["items"]
+    assert [i["status"] for i in items] == ["done"] * 4 and killed == [1]
+    assert "went away at voice: moved" in err
+    # a got one voice job and died with it; b made all four, each sent to it once
+    assert a.prompts_seen == 1 and b.prompts_seen == 4
+    moved = []
+    for item in items:
+        ledger = Ledger(tmp_path / "out" / item["project"])
+        moved += [j for j in ledger.data.jobs if j.state == "moved"]
+        assert item["server"] == b.url
+        assert {j.server for j in ledger.data.jobs if j.state == "done"} == {b.url}
+    assert [j.server for j in moved] == [a.url]

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
             text = f"done in {state.seconds:.1f} s on {state.server}"
         elif state.status == "failed":
             text = f"failed at {state.failed_stage or 'a stage'}: {state.error}"
-        else:
-            text = state.status
+        else:  # waiting: at the start, or again after its server went away
+            text = f"{state.status} ({state.error})" if state.error else state.status
         with lock:
             print(f"{head}: {text}", file=sys.stderr, flush=True)
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from vidgen_desktop.core.atomic import write_text_atomic
 from vidgen_desktop.core.cancel import CancelToken
-from vidgen_desktop.core.errors import Cancelled, InvalidInput, VidGenError
+from vidgen_desktop.core.errors import Cancelled, InvalidInput, ServerUnavailable, VidGenError
 
 log = logging.getLogger(__name__)
 
@@ -192,24 +192,35 @@ class ServerPool:
     def __init__(self, urls: list[str]) -> None:
         self.urls = list(dict.fromkeys(u.rstrip("/") for u in urls))
         self.busy: dict[str, bool] = {u: False for u in self.urls}
+        #: servers that went away during the batch: given no more items
+        self.gone: set[str] = set()
         self.done: dict[str, int] = {u: 0 for u in self.urls}
         self._cond = threading.Condition()
 
     def acquire(self, can_run: Callable[[str], bool], token: CancelToken) -> str | None:
         """A free server that can run the item (blocks while all such are busy); None when no
         server can run it at all."""
-        able = [u for u in self.urls if can_run(u)]
+        able = [u for u in self.urls if u not in self.gone and can_run(u)]
         if not able:
             return None
         with self._cond:
             while True:
                 token.raise_if_cancelled()
-                free = [u for u in able if not self.busy[u]]
+                free = [u for u in able if not self.busy[u] and u not in self.gone]
+                if not free and all(u in self.gone for u in able):
+                    return None
                 if free:
                     chosen = min(free, key=lambda u: (self.done[u], self.urls.index(u)))
                     self.busy[chosen] = True
                     return chosen
                 self._cond.wait(0.2)
+
+    def give_up(self, url: str) -> bool:
+        """The server went away: no more items go to it. False when it was the last one."""
+        with self._cond:
+            self.gone.add(url)
+            self._cond.notify_all()
+            return any(u not in self.gone for u in self.urls)
 
     def release(self, url: str) -> None:
         with self._cond:
@@ -229,6 +240,10 @@ class ItemFailed(Exception):
         self.stage, self.error = stage, error
 
 
+#: an item whose server went away: (item, the server, its stage) → may it go elsewhere?
+MoveItem = Callable[[ItemState, str, str], bool]
+
+
 def run_batch(
     store: BatchStore,
     pool: ServerPool,
@@ -237,8 +252,11 @@ def run_batch(
     on_change: Callable[[ItemState], None],
     token: CancelToken,
     only: list[ItemState] | None = None,
+    move: MoveItem | None = None,
 ) -> BatchRecord:
-    """Every unfinished item (or `only` these), in parallel across the pool's servers."""
+    """Every unfinished item (or `only` these), in parallel across the pool's servers. An item
+    whose server goes away (past its re-attach window) goes back in line for the others, when
+    `move` lets it (it marks the jobs left there), keeping every stage it finished."""
     record = store.record
     todo = list(only) if only is not None else [s for s in record.items if s.status != "done"]
     lock = threading.Lock()
@@ -280,6 +298,23 @@ def run_batch(
                     seconds=round(time.monotonic() - started, 3),
                 )
             except ItemFailed as failed:
+                if (
+                    isinstance(failed.error, ServerUnavailable)
+                    and failed.stage != "script"  # that one is Ollama's, not the server's
+                    and move is not None
+                    and pool.give_up(server)
+                    and move(state, server, failed.stage)
+                ):
+                    store.update(
+                        state,
+                        status="waiting",
+                        error=f"{server} went away at {failed.stage}: moved",
+                        seconds=round(state.seconds + time.monotonic() - started, 3),
+                    )
+                    with lock:
+                        todo.append(state)
+                    on_change(state)
+                    continue
                 store.update(
                     state,
                     status="failed",

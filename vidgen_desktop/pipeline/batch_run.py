@@ -200,6 +200,7 @@ class BatchRun:
                     self.on_change,
                     token,
                     only=pending,
+                    move=self._move,
                 )
         finally:
             if self.check is not None:
@@ -211,6 +212,16 @@ class BatchRun:
         return state.status != "failed" and self.check.can_run(
             server, self.options_of(state).workflow_specs()
         )
+
+    def _move(self, state: ItemState, server: str, stage: str) -> bool:
+        """The item's server went away mid-stage: its jobs there are given up (never followed
+        again), and the item goes on elsewhere from the stages it finished (a render from its
+        finished chunks)."""
+        from vidgen_desktop.pipeline.failover import mark_moved
+        from vidgen_desktop.pipeline.ledger import ledger_for
+
+        mark_moved(ledger_for(self.root / state.project), stage, server, "another server")
+        return True
 
     def _run_item(self, state: ItemState, server: str, token: CancelToken, on_stage) -> str:
         assert self.check is not None

@@ -54,7 +54,7 @@ class BatchTable(QTableWidget):
             "100 %" if state.status == "done" else ("" if state.status != "running" else "…"),
             "",
             format_duration(state.seconds) if state.seconds else "",
-            state.error if state.status == "failed" else "",
+            state.error if state.status in ("failed", "waiting") else "",
         ]
         for col, text in enumerate(values):
             item = QTableWidgetItem(text)
