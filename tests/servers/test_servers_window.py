@@ -110,6 +110,10 @@ def test_servers_added_in_settings_warn_about_plain_http_and_show_up(qtbot, make
     assert not window.panels[IMAGE].picker.server_row.isVisible()  # one server: no choice
     window.open_settings()
     dialog = window.settings_dialog
+    assert not dialog.comfy_warning.isVisible()  # the main server is on this machine
+    dialog.comfy_url.setText("http://192.0.2.20:8188")
+    assert dialog.comfy_warning.isVisible() and "plain http" in dialog.comfy_warning.text()
+    dialog.comfy_url.setText(a.url)
     editor = dialog.servers
     click(qtbot, editor.add_button)
     table = editor.table

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from vidgen_desktop.core.errors import VidGenError
 from vidgen_desktop.core.settings import parse_header
+from vidgen_desktop.gpu.machines import insecure_warning
 from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.servers.server_list import ServerListEditor
 from vidgen_desktop.workers.runner import TaskRunner
@@ -143,6 +144,12 @@ class SettingsDialog(QDialog):
         form.addRow("", env_note)
         form.addRow("ComfyUI URL", self._row(self.comfy_url, self.comfy_test))
         form.addRow("", self.comfy_result)
+        self.comfy_warning = QLabel()
+        self.comfy_warning.setObjectName("comfyui_warning")
+        self.comfy_warning.setWordWrap(True)
+        self.comfy_warning.setStyleSheet("color: #b26a00;")
+        self.comfy_warning.hide()
+        form.addRow("", self.comfy_warning)
         form.addRow("Proxy header", self.comfy_auth)
         form.addRow("More ComfyUI servers", self.servers)
         form.addRow("Wait for a lost server", self.reattach)
@@ -238,6 +245,9 @@ class SettingsDialog(QDialog):
         if mirror and url_problem(mirror):
             problems.append(f"Download mirror {url_problem(mirror)}.")
         problems += self.servers.problems(url_problem)
+        warning = insecure_warning(self.comfy_url.text().strip())
+        self.comfy_warning.setText("⚠ " + warning if warning else "")
+        self.comfy_warning.setVisible(bool(warning))
         if self.comfy_auth.text().strip() and not parse_header(self.comfy_auth.text()):
             problems.append("The proxy header must read “Name: value”.")
         folder = self.models_dir.text().strip()

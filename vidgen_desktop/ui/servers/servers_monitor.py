@@ -2,8 +2,9 @@
 what it can run) without network I/O in the GUI thread, and says it in one status-bar segment
 when there is more than one server (with one, the ComfyUI segment says it as before).
 
-Each server has its own short-timeout client here, so a slow server never holds up the others
-and /object_info is asked again only every OBJECT_INFO_S (or when a server comes back).
+Each server has its own short-timeout client here, so a slow server never holds up the others.
+/object_info (large, and slow on a server with many node packs) is asked again only when a
+server comes back, every OBJECT_INFO_S, or when the user asks (Check now).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from vidgen_desktop.ui.context import AppContext
 from vidgen_desktop.ui.server_monitor import ServerMonitor
 from vidgen_desktop.ui.status_bar import Segment
 
-OBJECT_INFO_S = 60.0
+OBJECT_INFO_S = 600.0
 STAGES = ("image", "voice", "video")
 
 
@@ -30,6 +31,7 @@ class ServersMonitor(ServerMonitor):
         self._clients: dict[str, Any] = {}
         self._asked_at: dict[str, float] = {}
         self._was_up: dict[str, bool] = {}
+        self._fresh = False
         super().__init__(context, None, parent)
         self.summary_segment = segment
         self.status_changed.connect(self._on_healths)
@@ -43,6 +45,7 @@ class ServersMonitor(ServerMonitor):
         from vidgen_desktop.pipeline.servers import check_health, client_for
 
         entries = settings.comfy_servers()
+        fresh, self._fresh = self._fresh, False
 
         def one(entry) -> Any:
             key = entry.url.rstrip("/")
@@ -50,7 +53,8 @@ class ServersMonitor(ServerMonitor):
             if client is None or client.headers != settings.auth_headers(key):
                 client = self._clients[key] = client_for(settings, key, timeout=3.0)
             now = time.monotonic()
-            if now - self._asked_at.get(key, 0.0) > OBJECT_INFO_S or not self._was_up.get(key):
+            stale = now - self._asked_at.get(key, 0.0) > OBJECT_INFO_S
+            if fresh or stale or not self._was_up.get(key):
                 client.refresh()
                 self._asked_at[key] = now
             health = check_health(client, entry.label(), STAGES)
@@ -62,6 +66,11 @@ class ServersMonitor(ServerMonitor):
 
     def describe(self, status: Any) -> tuple[str, str, str]:
         return describe_all(status)
+
+    def check_now(self) -> None:
+        """Ask every server again, node lists included (models or packs were installed)."""
+        self._fresh = True
+        self.poll_now()
 
     def _on_healths(self, healths: list[Any]) -> None:
         self.context.set_healths(healths)

@@ -138,7 +138,7 @@ class ServersPanel(QDialog):
     def _check(self) -> None:
         self.check_button.setEnabled(False)
         self.status.setText("Checking the servers…")
-        self.monitor.poll_now()
+        self.monitor.check_now()
 
     def _edit(self) -> None:
         opener = getattr(self.parent(), "open_settings", None)
