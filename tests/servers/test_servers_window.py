@@ -135,3 +135,26 @@ def test_servers_added_in_settings_warn_about_plain_http_and_show_up(qtbot, make
     assert window.context.settings.auth_headers(entry.url) == {"Authorization": "Bearer abc"}
     qtbot.waitUntil(lambda: "of 2 servers up" in window.status.comfy.text(), timeout=10000)
     assert window.panels[IMAGE].picker.server_row.isVisible()
+
+
+def test_an_image_whose_server_dies_is_made_on_the_other_one(qtbot, make_window, servers):
+    a, b = servers(2)
+    a.steps, a.step_delay = 6, 0.3
+    window, image = make_window(
+        a.url,
+        scene=make_scene(),
+        servers=[{"name": "Second PC", "url": b.url}],
+        reattach_window_s=1,
+    )
+    window.servers_monitor.set_interval(200)
+    qtbot.waitUntil(lambda: len(window.context.healths) == 2, timeout=8000)
+    warnings: list[str] = []
+    window.context.notice.connect(lambda level, text: warnings.append(text))
+    click(qtbot, image.generate_button)
+    qtbot.waitUntil(lambda: a.running is not None, timeout=8000)
+    a.stop()  # the PC the image was on goes away mid-job
+    qtbot.waitUntil(lambda: not image.runner.is_running(), timeout=20000)
+    take = window.context.project.chosen_take("image")
+    assert take is not None and take.info["server"] == b.url
+    assert a.prompts_seen == 1 and b.prompts_seen == 1
+    assert any("Continuing on Second PC" in w for w in warnings), warnings
