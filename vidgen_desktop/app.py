@@ -113,9 +113,10 @@ def build_window(paths: UserPaths | None = None, project_path: Path | None = Non
 
     install_gpu_monitor(window)
     install_managed_start(window)
-    from vidgen_desktop.ui.batch.batch_page import offer_unfinished_batch
+    if window.context.settings.stage_values.get("batch.last_root"):
+        from vidgen_desktop.ui.batch.batch_page import offer_unfinished_batch
 
-    QTimer.singleShot(0, lambda: offer_unfinished_batch(window))
+        QTimer.singleShot(0, lambda: offer_unfinished_batch(window))
     return window
 
 

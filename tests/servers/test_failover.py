@@ -18,10 +18,10 @@ from vidgen_desktop.comfy import ComfyClient
 from vidgen_desktop.core.cancel import CancelToken
 from vidgen_desktop.core.errors import ServerUnavailable
 from vidgen_desktop.core.settings import ServerEntry, Settings
-from vidgen_desktop.pipeline.failover import choose_first, run_stage_anywhere
+from vidgen_desktop.pipeline.failover import run_stage_anywhere
 from vidgen_desktop.pipeline.inputs import VideoInputs, video_request
 from vidgen_desktop.pipeline.ledger import Ledger
-from vidgen_desktop.pipeline.servers import client_for
+from vidgen_desktop.pipeline.servers import check_all, client_for, pick_server
 from vidgen_desktop.workflow import Stage, shipped_workflows
 
 
@@ -128,7 +128,8 @@ def test_a_server_without_the_model_is_skipped_and_pinned_stays(tmp_path, two):
     request = video_of(project)
     clients = Clients(settings)
     try:
-        assert choose_first(settings, request, {}, None) == b.url
+        healths = check_all(settings, ["video"], {"video": request.workflow})
+        assert pick_server(healths, "video", request.workflow.name).url == b.url
         outcome = run_stage_anywhere(
             clients,
             project,

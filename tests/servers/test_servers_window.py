@@ -108,6 +108,15 @@ def test_servers_added_in_settings_warn_about_plain_http_and_show_up(qtbot, make
     (a,) = servers(1)
     window, _panel = servers_window(make_window, qtbot, a.url, scene=False)
     assert not window.panels[IMAGE].picker.server_row.isVisible()  # one server: no choice
+    assert window.context.healths == []  # a lone server is the ComfyUI monitor's alone
+    qtbot.mouseClick(window.status.comfy, Qt.MouseButton.LeftButton)  # …until its panel opens
+    from vidgen_desktop.ui.servers.servers_panel import ServersPanel
+
+    panel = window.findChild(ServersPanel)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=8000)
+    assert panel.table.item(0, 1).text() == "✓ ComfyUI 0.25.0"
+    panel.close()
+    assert not window.servers_monitor.wanted
     window.open_settings()
     dialog = window.settings_dialog
     assert not dialog.comfy_warning.isVisible()  # the main server is on this machine

@@ -34,18 +34,6 @@ ClientFor = Callable[[str], ComfyClient]
 HealthCheck = Callable[[], list[ServerHealth]]
 
 
-def choose_first(
-    settings: Settings, request: StageRequest, load: dict[str, int], check: HealthCheck | None
-) -> str:
-    """The server a job starts on: the stage's pinned one, else the idlest that can run it."""
-    pinned = settings.pinned_server(request.stage)
-    if pinned != AUTOMATIC or len(settings.comfy_servers()) == 1:
-        return pinned or settings.comfyui_url
-    healths = (check or _checker(settings, request))()
-    best = pick_server(healths, request.stage, request.workflow.name, load=load)
-    return best.url if best is not None else settings.comfyui_url
-
-
 def run_stage_anywhere(
     client_for: ClientFor,
     project: Project,

@@ -208,7 +208,6 @@ class BatchPage(QWidget):
         self.looker = TaskRunner("batch-look", self)
         self.looker.succeeded.connect(self._on_looked)
         self._update_actions()
-        self.look_for_unfinished()
 
     # ---- fields --------------------------------------------------------------------------------
     def _default_folder(self) -> Path:
@@ -391,17 +390,23 @@ def offer_unfinished_batch(window: Any) -> None:
 
     def found(result: tuple[Path, int, int]) -> None:
         if result[1]:
-            open_batch_page(window)._on_looked(result)
+            open_batch_page(window, looked=result)
 
     looker.succeeded.connect(found)
     looker.done.connect(looker.deleteLater)
     looker.start(unfinished_in(Path(last)))
 
 
-def open_batch_page(window: Any) -> BatchPage:
+def open_batch_page(window: Any, looked: tuple[Path, int, int] | None = None) -> BatchPage:
+    """Show the window's Batch page; a new one looks for an unfinished batch (unless the
+    start-up already did: `looked`)."""
     page = getattr(window, "batch_page", None)
     if page is None:
         page = window.batch_page = BatchPage(window.context, window)
+        if looked is None:
+            page.look_for_unfinished()
+    if looked is not None:
+        page._on_looked(looked)
     page.show()
     page.raise_()
     page.activateWindow()

@@ -32,6 +32,9 @@ class ServersMonitor(ServerMonitor):
         self._asked_at: dict[str, float] = {}
         self._was_up: dict[str, bool] = {}
         self._fresh = False
+        #: the Servers panel is open: poll even with one server (the status bar's ComfyUI
+        #: monitor covers a lone server otherwise, so it is not asked twice)
+        self.wanted = False
         super().__init__(context, None, parent)
         self.summary_segment = segment
         self.status_changed.connect(self._on_healths)
@@ -66,6 +69,10 @@ class ServersMonitor(ServerMonitor):
 
     def describe(self, status: Any) -> tuple[str, str, str]:
         return describe_all(status)
+
+    def poll_now(self) -> None:
+        if len(self.context.settings.comfy_servers()) > 1 or self.wanted:
+            super().poll_now()
 
     def check_now(self) -> None:
         """Ask every server again, node lists included (models or packs were installed)."""

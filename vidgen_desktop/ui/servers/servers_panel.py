@@ -117,6 +117,16 @@ class ServersPanel(QDialog):
         context.jobs_changed.connect(self.refresh_rows)
         self.refresh_rows()
 
+    def showEvent(self, event) -> None:
+        self.monitor.wanted = True
+        if not self.context.healths:
+            self.monitor.check_now()
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self.monitor.wanted = False
+        super().hideEvent(event)
+
     def refresh_rows(self) -> None:
         healths = self.context.healths
         busy = {q.server: len(q.jobs()) for q in self.context.queues()}

@@ -71,7 +71,11 @@ class StageServerRow(QWidget):
         pinned = self.context.settings.pinned_server(self.key)
         if pinned != AUTOMATIC:
             return [pinned]
-        return [e.url.rstrip("/") for e in self.context.settings.comfy_servers()]
+        urls = [e.url.rstrip("/") for e in self.context.settings.comfy_servers()]
+        # a server last seen down is not waited for (a remote one can take a connect timeout);
+        # when it comes back, _mark_down asks the stage to check again
+        down = {h.url.rstrip("/") for h in self.context.healths if not h.reachable}
+        return [u for u in urls if u not in down] or urls[:1]
 
     def _on_activated(self, index: int) -> None:
         url = self.combo.itemData(index)

@@ -10,6 +10,7 @@ under the user's hands.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +56,19 @@ def check_server(clients: list[ComfyClient], stage: Stage, extra: list[Path], fr
                 workflows.append(load_workflow(path, stage=stage))
             except VidGenError as exc:
                 log.warning("own workflow %s no longer loads: %s", path, exc.message)
-        answers: list[list[Availability]] = []
-        first_error = ""
-        for client in clients:
+
+        def ask(client: ComfyClient) -> list[Availability] | str:
             if fresh:
                 client.refresh()
             try:
-                answers.append(availability(workflows, client.object_info()))
+                return availability(workflows, client.object_info())
             except VidGenError as exc:
-                first_error = first_error or exc.user_text()
+                return exc.user_text()
+
+        with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
+            replies = list(pool.map(ask, clients))  # all at once: a slow one holds up no other
+        answers = [r for r in replies if not isinstance(r, str)]
+        first_error = next((r for r in replies if isinstance(r, str)), "")
         if not answers:
             return workflows, None, first_error
         merged = [
